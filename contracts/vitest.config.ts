@@ -1,0 +1,9 @@
+import { defineProject, mergeConfig } from "vitest/config";
+import { sharedProjectConfig } from "../vitest.shared.js";
+
+export default mergeConfig(
+  sharedProjectConfig,
+  defineProject({
+    test: { name: "contracts", include: ["**/*.test.ts"], exclude: ["**/node_modules/**"] },
+  }),
+);
