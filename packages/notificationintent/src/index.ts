@@ -1,1 +1,55 @@
-export {};
+export {
+  decode,
+  encode,
+  parseIntent,
+  WIRE_FIELDS,
+  type WireField,
+} from "./codec.js";
+export {
+  type GameFinishedInput,
+  type GameGenerationFailedInput,
+  type GameTurnReadyInput,
+  type IntentMetaInput,
+  intents,
+  type RuntimeStartFailureInput,
+} from "./constructors.js";
+export {
+  isNotificationIntentError,
+  NotificationIntentError,
+  type NotificationIntentIssue,
+} from "./errors.js";
+export { type PublishOptions, publish } from "./publish.js";
+export {
+  type AudienceKind,
+  type GameFinishedIntent,
+  GameFinishedIntentSchema,
+  type GameFinishedPayload,
+  GameFinishedPayloadSchema,
+  type GameGenerationFailedIntent,
+  GameGenerationFailedIntentSchema,
+  type GameGenerationFailedPayload,
+  GameGenerationFailedPayloadSchema,
+  type GameTurnReadyIntent,
+  GameTurnReadyIntentSchema,
+  type GameTurnReadyPayload,
+  GameTurnReadyPayloadSchema,
+  INTENT_SCHEMAS,
+  isNotificationType,
+  NOTIFICATION_CATALOG,
+  NOTIFICATION_INTENTS_STREAM,
+  NOTIFICATION_TYPES,
+  type NotificationCatalogEntry,
+  type NotificationChannel,
+  type NotificationIntent,
+  type NotificationIntentOf,
+  NotificationIntentSchema,
+  type NotificationType,
+  type RuntimeContainerStartFailedIntent,
+  RuntimeContainerStartFailedIntentSchema,
+  type RuntimeImagePullFailedIntent,
+  RuntimeImagePullFailedIntentSchema,
+  type RuntimeStartConfigInvalidIntent,
+  RuntimeStartConfigInvalidIntentSchema,
+  type RuntimeStartFailurePayload,
+  RuntimeStartFailurePayloadSchema,
+} from "./schemas.js";
