@@ -1,1 +1,9 @@
-export {};
+export { codeForStatus, ERROR_CODES, ERROR_STATUS, type ErrorCode, isErrorCode } from "./codes.js";
+export { type ErrorEnvelope, errorEnvelope, GalaxyError, isGalaxyError } from "./galaxy-error.js";
+export {
+  createErrorHandler,
+  type ErrorHandlerOptions,
+  type ErrorLogger,
+  notFoundHandler,
+} from "./hono.js";
+export { formatZodError, type ValidationHookResult, validationHook } from "./zod.js";

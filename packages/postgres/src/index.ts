@@ -1,1 +1,9 @@
-export {};
+export { createDatabase, type Database } from "./database.js";
+export { type MigrationOptions, runMigrations } from "./migrations.js";
+export {
+  closePool,
+  createPool,
+  POOL_DEFAULTS,
+  type PostgresOptions,
+  pingPostgres,
+} from "./pool.js";

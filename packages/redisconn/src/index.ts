@@ -1,1 +1,23 @@
-export {};
+export {
+  closeRedis,
+  createRedis,
+  pingRedis,
+  REDIS_DEFAULTS,
+  type RedisOptions,
+  retryDelay,
+} from "./client.js";
+export {
+  type StreamReader,
+  type StreamReaderLogger,
+  type StreamReaderOptions,
+  startStreamReader,
+} from "./reader.js";
+export {
+  createStreamOffsetStore,
+  DEFAULT_STREAM_MAX_LEN,
+  fieldsToRecord,
+  type StreamEntry,
+  type StreamOffsetStore,
+  streamOffsetKey,
+  xaddFlat,
+} from "./streams.js";
