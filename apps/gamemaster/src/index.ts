@@ -1,1 +1,9 @@
-export {};
+export { ConfigError, type GameMasterConfig, loadConfig, parseGoDuration } from "./config.js";
+export { type AppDeps, createApp } from "./http/app.js";
+export { buildOpenApiDocument } from "./http/openapi.js";
+export { createMetrics, type GameMasterMetrics } from "./metrics.js";
+export {
+  type GameMasterHandle,
+  type StartGameMasterOptions,
+  startGameMaster,
+} from "./server.js";

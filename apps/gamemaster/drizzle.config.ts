@@ -1,0 +1,10 @@
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./src/adapters/postgres/schema.ts",
+  out: "./drizzle",
+  casing: "snake_case",
+  schemaFilter: ["gamemaster"],
+  migrations: { schema: "gamemaster" },
+});

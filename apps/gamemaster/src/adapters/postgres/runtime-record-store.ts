@@ -1,0 +1,124 @@
+import { GalaxyError } from "@galaxy/errors";
+import { and, asc, count, eq, gt, lte, type SQL } from "drizzle-orm";
+import type { RuntimeRecord } from "../../domain/runtime-record.js";
+import type { RuntimeStatus } from "../../domain/runtime-status.js";
+import type {
+  ListRuntimesQuery,
+  RuntimeRecordStore,
+  UpdateRecordInput,
+  UpdateStatusInput,
+} from "../../ports/runtime-record-store.js";
+import type { Database } from "./database.js";
+import { sqlState, withPostgres } from "./errors.js";
+import { playerMappings, runtimeRecords } from "./schema.js";
+
+/** {@link RuntimeRecordStore} over PostgreSQL. */
+export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
+  constructor(private readonly db: Database) {}
+
+  get(gameId: string): Promise<RuntimeRecord | null> {
+    return withPostgres("get runtime record", async () => {
+      const rows = await this.db
+        .select()
+        .from(runtimeRecords)
+        .where(eq(runtimeRecords.gameId, gameId))
+        .limit(1);
+      return rows[0] ?? null;
+    });
+  }
+
+  insert(record: RuntimeRecord): Promise<void> {
+    return withPostgres("insert runtime record", async () => {
+      try {
+        await this.db.insert(runtimeRecords).values(record);
+      } catch (error) {
+        if (sqlState(error) === "23505") {
+          throw new GalaxyError("conflict", `runtime for game "${record.gameId}" already exists`, {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    });
+  }
+
+  updateStatus(input: UpdateStatusInput): Promise<boolean> {
+    return withPostgres("update runtime status", async () => {
+      const rows = await this.db
+        .update(runtimeRecords)
+        .set({ ...input.patch, status: input.to, updatedAt: input.now })
+        .where(and(eq(runtimeRecords.gameId, input.gameId), eq(runtimeRecords.status, input.from)))
+        .returning({ gameId: runtimeRecords.gameId });
+      return rows.length === 1;
+    });
+  }
+
+  update(input: UpdateRecordInput): Promise<boolean> {
+    return withPostgres("update runtime record", async () => {
+      const conditions: SQL[] = [eq(runtimeRecords.gameId, input.gameId)];
+      if (input.expectedStatus !== undefined) {
+        conditions.push(eq(runtimeRecords.status, input.expectedStatus));
+      }
+      const rows = await this.db
+        .update(runtimeRecords)
+        .set({ ...input.patch, updatedAt: input.now })
+        .where(and(...conditions))
+        .returning({ gameId: runtimeRecords.gameId });
+      return rows.length === 1;
+    });
+  }
+
+  deleteWithMappings(gameId: string): Promise<void> {
+    return withPostgres("delete runtime record", async () => {
+      // The foreign key cascades too; deleting the mappings explicitly keeps
+      // the rollback correct even if that constraint is ever relaxed.
+      await this.db.transaction(async (tx) => {
+        await tx.delete(playerMappings).where(eq(playerMappings.gameId, gameId));
+        await tx.delete(runtimeRecords).where(eq(runtimeRecords.gameId, gameId));
+      });
+    });
+  }
+
+  list(query: ListRuntimesQuery): Promise<RuntimeRecord[]> {
+    return withPostgres("list runtime records", async () => {
+      const conditions: SQL[] = [];
+      if (query.status !== undefined) {
+        conditions.push(eq(runtimeRecords.status, query.status));
+      }
+      if (query.afterGameId !== undefined) {
+        conditions.push(gt(runtimeRecords.gameId, query.afterGameId));
+      }
+      return this.db
+        .select()
+        .from(runtimeRecords)
+        .where(conditions.length > 0 ? and(...conditions) : undefined)
+        .orderBy(asc(runtimeRecords.gameId))
+        .limit(query.limit);
+    });
+  }
+
+  listDueRunning(now: Date, limit: number): Promise<RuntimeRecord[]> {
+    return withPostgres("list due runtime records", async () =>
+      this.db
+        .select()
+        .from(runtimeRecords)
+        .where(and(eq(runtimeRecords.status, "running"), lte(runtimeRecords.nextGenerationAt, now)))
+        .orderBy(asc(runtimeRecords.nextGenerationAt), asc(runtimeRecords.gameId))
+        .limit(limit),
+    );
+  }
+
+  countByStatus(): Promise<Partial<Record<RuntimeStatus, number>>> {
+    return withPostgres("count runtime records", async () => {
+      const rows = await this.db
+        .select({ status: runtimeRecords.status, total: count() })
+        .from(runtimeRecords)
+        .groupBy(runtimeRecords.status);
+      const counts: Partial<Record<RuntimeStatus, number>> = {};
+      for (const row of rows) {
+        counts[row.status] = row.total;
+      }
+      return counts;
+    });
+  }
+}

@@ -1,0 +1,123 @@
+import { sql } from "drizzle-orm";
+import {
+  bigserial,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
+import type { EngineOptions, EngineVersionStatus } from "../../domain/engine-version.js";
+import type { OpKind, OpOutcome, OpSource } from "../../domain/operation.js";
+import type { RuntimeStatus } from "../../domain/runtime-status.js";
+
+// Column names come from the camelCase keys through drizzle's `casing:
+// "snake_case"` (set on the database handle and in drizzle.config.ts).
+
+/** The PostgreSQL schema that holds every table of Game Master. */
+export const gamemaster = pgSchema("gamemaster");
+
+const timestamptz = () => timestamp({ withTimezone: true, mode: "date" });
+
+/** `runtime_records`: one row per game GM runs (SPEC §4.2). */
+export const runtimeRecords = gamemaster.table(
+  "runtime_records",
+  {
+    gameId: text().primaryKey(),
+    status: text().$type<RuntimeStatus>().notNull(),
+    engineEndpoint: text().notNull(),
+    currentImageRef: text().notNull(),
+    currentEngineVersion: text().notNull(),
+    turnSchedule: text().notNull(),
+    currentTurn: integer().notNull().default(0),
+    nextGenerationAt: timestamptz(),
+    skipNextTick: boolean().notNull().default(false),
+    engineHealth: text().notNull().default(""),
+    createdAt: timestamptz().notNull(),
+    updatedAt: timestamptz().notNull(),
+    startedAt: timestamptz(),
+    stoppedAt: timestamptz(),
+    finishedAt: timestamptz(),
+  },
+  (table) => [
+    // The scheduler asks for running games with next_generation_at <= now.
+    index("runtime_records_due_idx").on(table.status, table.nextGenerationAt),
+    // The hard delete of an engine version asks whether a live runtime uses it.
+    index("runtime_records_engine_version_idx").on(table.currentEngineVersion),
+    check(
+      "runtime_records_status_check",
+      sql`${table.status} in ('starting', 'running', 'generation_in_progress', 'generation_failed', 'stopped', 'engine_unreachable', 'finished')`,
+    ),
+    check("runtime_records_current_turn_check", sql`${table.currentTurn} >= 0`),
+  ],
+);
+
+/** `engine_versions`: the engine-version registry. */
+export const engineVersions = gamemaster.table(
+  "engine_versions",
+  {
+    version: text().primaryKey(),
+    imageRef: text().notNull(),
+    options: jsonb().$type<EngineOptions>().notNull().default({}),
+    status: text().$type<EngineVersionStatus>().notNull().default("active"),
+    createdAt: timestamptz().notNull(),
+    updatedAt: timestamptz().notNull(),
+  },
+  (table) => [
+    check("engine_versions_status_check", sql`${table.status} in ('active', 'deprecated')`),
+  ],
+);
+
+/**
+ * `player_mappings`: `(game_id, user_id) → race_name`. The foreign key with
+ * ON DELETE CASCADE makes "delete the record" also delete its mappings in the
+ * same statement, so a rollback can never leave orphans.
+ */
+export const playerMappings = gamemaster.table(
+  "player_mappings",
+  {
+    gameId: text()
+      .notNull()
+      .references(() => runtimeRecords.gameId, { onDelete: "cascade" }),
+    userId: text().notNull(),
+    raceName: text().notNull(),
+    enginePlayerUuid: text().notNull(),
+    createdAt: timestamptz().notNull(),
+  },
+  (table) => [
+    primaryKey({ name: "player_mappings_pkey", columns: [table.gameId, table.userId] }),
+    unique("player_mappings_game_race_key").on(table.gameId, table.raceName),
+  ],
+);
+
+/** `operation_log`: the audit trail of every operation, kept after a rollback. */
+export const operationLog = gamemaster.table(
+  "operation_log",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    gameId: text().notNull(),
+    opKind: text().$type<OpKind>().notNull(),
+    opSource: text().$type<OpSource>().notNull(),
+    sourceRef: text().notNull().default(""),
+    outcome: text().$type<OpOutcome>().notNull(),
+    errorCode: text().notNull().default(""),
+    errorMessage: text().notNull().default(""),
+    startedAt: timestamptz().notNull(),
+    finishedAt: timestamptz().notNull(),
+  },
+  (table) => [
+    index("operation_log_game_idx").on(table.gameId, table.id),
+    check("operation_log_outcome_check", sql`${table.outcome} in ('success', 'failure')`),
+  ],
+);
+
+/** Every table, for `createDatabase`. */
+export const schema = { runtimeRecords, engineVersions, playerMappings, operationLog };
+
+/** The drizzle schema object type. */
+export type GameMasterSchema = typeof schema;

@@ -1,0 +1,227 @@
+import { z } from "zod";
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+
+/**
+ * Parses a duration in Go's `time.ParseDuration` syntax (`500ms`, `30s`,
+ * `1m30s`, `1.5h`, `0`) into milliseconds. Signs are refused: every duration
+ * of this service is a positive wait. Returns null when the text is invalid.
+ */
+export function parseGoDuration(text: string): number | null {
+  if (text === "0") {
+    return 0;
+  }
+  if (text.length === 0) {
+    return null;
+  }
+  let total = 0;
+  DURATION_PART.lastIndex = 0;
+  while (DURATION_PART.lastIndex < text.length) {
+    const match = DURATION_PART.exec(text);
+    if (match === null) {
+      return null;
+    }
+    const [, amount = "", unit = ""] = match;
+    const factor = UNIT_MS[unit];
+    if (factor === undefined) {
+      return null;
+    }
+    total += Number(amount) * factor;
+  }
+  return total;
+}
+
+function duration(defaultValue: string, options: { min?: number } = {}) {
+  const min = options.min ?? 1;
+  return z
+    .string()
+    .default(defaultValue)
+    .transform((text, ctx) => {
+      const ms = parseGoDuration(text.trim());
+      if (ms === null) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${text}" is not a duration (Go syntax: 500ms, 30s, 1m30s)`,
+        });
+        return z.NEVER;
+      }
+      if (ms < min) {
+        ctx.addIssue({ code: "custom", message: `must be at least ${min}ms, got "${text}"` });
+        return z.NEVER;
+      }
+      return Math.round(ms);
+    });
+}
+
+function integer(defaultValue: number, min: number, max: number) {
+  return z
+    .string()
+    .default(String(defaultValue))
+    .transform((text, ctx) => {
+      const trimmed = text.trim();
+      const value = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        ctx.addIssue({
+          code: "custom",
+          message: `must be an integer between ${min} and ${max}, got "${text}"`,
+        });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+function url(protocols: readonly string[]) {
+  return z
+    .string({ error: "is required" })
+    .trim()
+    .min(1, { error: "is required" })
+    .refine(
+      (text) => {
+        try {
+          return protocols.includes(new URL(text).protocol);
+        } catch {
+          return false;
+        }
+      },
+      {
+        error: `must be a URL with scheme ${protocols.map((p) => p.replace(":", "")).join(" or ")}`,
+      },
+    );
+}
+
+function streamName(defaultValue: string) {
+  return z.string().trim().min(1, { error: "must not be empty" }).default(defaultValue);
+}
+
+/** Log levels pino understands. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Log level of the service. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const envSchema = z.object({
+  GAMEMASTER_HTTP_PORT: integer(8080, 0, 65_535),
+  GAMEMASTER_POSTGRES_URL: url(["postgres:", "postgresql:"]),
+  GAMEMASTER_POSTGRES_MAX_CONNECTIONS: integer(10, 1, 1000),
+  GAMEMASTER_REDIS_URL: url(["redis:", "rediss:"]),
+  GAMEMASTER_REDIS_KEY_PREFIX: z.string().default(""),
+  GAMEMASTER_LOBBY_BASE_URL: url(["http:", "https:"]),
+  GAMEMASTER_RTM_BASE_URL: url(["http:", "https:"]),
+  GAMEMASTER_ENGINE_TIMEOUT: duration("5s"),
+  GAMEMASTER_ENGINE_TURN_TIMEOUT: duration("60s"),
+  GAMEMASTER_SCHEDULER_INTERVAL: duration("1s", { min: 10 }),
+  GAMEMASTER_SCHEDULER_CONCURRENCY: integer(16, 1, 10_000),
+  GAMEMASTER_MEMBERSHIP_CACHE_TTL: duration("30s", { min: 0 }),
+  GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES: integer(10_000, 1, 10_000_000),
+  GAMEMASTER_LOBBY_EVENTS_STREAM: streamName("gm:lobby_events"),
+  GAMEMASTER_NOTIFICATION_INTENTS_STREAM: streamName("notification:intents"),
+  GAMEMASTER_HEALTH_EVENTS_STREAM: streamName("runtime:health_events"),
+  GAMEMASTER_LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default("info")
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
+  GAMEMASTER_SHUTDOWN_TIMEOUT: duration("30s"),
+  GAMEMASTER_MAX_BODY_BYTES: integer(1_048_576, 1, 1_073_741_824),
+});
+
+/** The parsed configuration of Game Master (SPEC §9). Durations are milliseconds. */
+export interface GameMasterConfig {
+  httpPort: number;
+  postgres: { url: string; maxConnections: number };
+  redis: { url: string; keyPrefix: string };
+  lobbyBaseUrl: string;
+  rtmBaseUrl: string;
+  engine: { timeoutMs: number; turnTimeoutMs: number };
+  scheduler: { intervalMs: number; concurrency: number };
+  membershipCache: { ttlMs: number; maxGames: number };
+  streams: { lobbyEvents: string; notificationIntents: string; healthEvents: string };
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+/** Thrown by {@link loadConfig}; `issues` names every bad variable with its reason. */
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+
+  constructor(issues: readonly string[]) {
+    super(`invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/** An environment: variable name → value. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads the configuration from `env` (the composition root passes
+ * `process.env`; nothing else in the service reads it). Empty strings count
+ * as unset so that `FOO=` in a compose file falls back to the default.
+ * Throws a {@link ConfigError} naming every bad variable at once.
+ */
+export function loadConfig(env: Env): GameMasterConfig {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && (value !== "" || key === "GAMEMASTER_REDIS_KEY_PREFIX")) {
+      input[key] = value;
+    }
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? "environment");
+      return `${name}: ${issue.message}`;
+    });
+    throw new ConfigError(issues);
+  }
+  const e = parsed.data;
+  return {
+    httpPort: e.GAMEMASTER_HTTP_PORT,
+    postgres: {
+      url: e.GAMEMASTER_POSTGRES_URL,
+      maxConnections: e.GAMEMASTER_POSTGRES_MAX_CONNECTIONS,
+    },
+    redis: { url: e.GAMEMASTER_REDIS_URL, keyPrefix: e.GAMEMASTER_REDIS_KEY_PREFIX },
+    lobbyBaseUrl: e.GAMEMASTER_LOBBY_BASE_URL,
+    rtmBaseUrl: e.GAMEMASTER_RTM_BASE_URL,
+    engine: {
+      timeoutMs: e.GAMEMASTER_ENGINE_TIMEOUT,
+      turnTimeoutMs: e.GAMEMASTER_ENGINE_TURN_TIMEOUT,
+    },
+    scheduler: {
+      intervalMs: e.GAMEMASTER_SCHEDULER_INTERVAL,
+      concurrency: e.GAMEMASTER_SCHEDULER_CONCURRENCY,
+    },
+    membershipCache: {
+      ttlMs: e.GAMEMASTER_MEMBERSHIP_CACHE_TTL,
+      maxGames: e.GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES,
+    },
+    streams: {
+      lobbyEvents: e.GAMEMASTER_LOBBY_EVENTS_STREAM,
+      notificationIntents: e.GAMEMASTER_NOTIFICATION_INTENTS_STREAM,
+      healthEvents: e.GAMEMASTER_HEALTH_EVENTS_STREAM,
+    },
+    logLevel: e.GAMEMASTER_LOG_LEVEL,
+    shutdownTimeoutMs: e.GAMEMASTER_SHUTDOWN_TIMEOUT,
+    maxBodyBytes: e.GAMEMASTER_MAX_BODY_BYTES,
+  };
+}
+
+/** Names of every environment variable the service reads (for docs and tests). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);

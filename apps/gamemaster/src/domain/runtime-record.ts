@@ -1,0 +1,54 @@
+import type { RuntimeStatus } from "./runtime-status.js";
+
+/** The runtime state GM keeps for one game (`runtime_records`, SPEC §4.2). */
+export interface RuntimeRecord {
+  gameId: string;
+  status: RuntimeStatus;
+  engineEndpoint: string;
+  currentImageRef: string;
+  currentEngineVersion: string;
+  turnSchedule: string;
+  currentTurn: number;
+  /** Null when the game is not scheduled. */
+  nextGenerationAt: Date | null;
+  skipNextTick: boolean;
+  /** Engine health summary string, '' until known. */
+  engineHealth: string;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  stoppedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** Columns a CAS or an unconditional update may change besides the status. */
+export type RuntimeRecordPatch = Partial<
+  Pick<
+    RuntimeRecord,
+    | "currentTurn"
+    | "nextGenerationAt"
+    | "skipNextTick"
+    | "engineHealth"
+    | "currentImageRef"
+    | "currentEngineVersion"
+    | "startedAt"
+    | "stoppedAt"
+    | "finishedAt"
+  >
+>;
+
+/** Player statistics published with lobby events (SPEC §7). */
+export interface PlayerTurnStats {
+  userId: string;
+  planets: number;
+  population: number;
+}
+
+/** One `player_mappings` row: which race a user plays and the engine's id for it. */
+export interface PlayerMapping {
+  gameId: string;
+  userId: string;
+  raceName: string;
+  enginePlayerUuid: string;
+  createdAt: Date;
+}

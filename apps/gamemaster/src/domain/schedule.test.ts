@@ -1,0 +1,86 @@
+import { parse } from "@galaxy/cronutil";
+import { describe, expect, it } from "vitest";
+import { afterRegularTick, nextGenerationAt } from "./schedule.js";
+
+const at = (iso: string) => new Date(iso);
+
+describe("nextGenerationAt", () => {
+  it("is the first activation strictly after the reference time (UTC)", () => {
+    expect(nextGenerationAt("0 */6 * * *", at("2026-01-01T05:59:59.900Z"))).toEqual(
+      at("2026-01-01T06:00:00.000Z"),
+    );
+    expect(nextGenerationAt("0 */6 * * *", at("2026-01-01T06:00:00.000Z"))).toEqual(
+      at("2026-01-01T12:00:00.000Z"),
+    );
+  });
+
+  it("accepts an already parsed schedule", () => {
+    expect(nextGenerationAt(parse("30 12 * * *"), at("2026-01-01T00:00:00Z"))).toEqual(
+      at("2026-01-01T12:30:00.000Z"),
+    );
+  });
+
+  it("is null for a schedule that never fires", () => {
+    expect(nextGenerationAt("0 0 30 2 *", at("2026-01-01T00:00:00Z"))).toBeNull();
+  });
+});
+
+describe("afterRegularTick (force-next-turn skip rule)", () => {
+  const schedule = "0 * * * *"; // hourly: T1 = 11:00, T2 = 12:00
+
+  it("generates at a tick when no skip is pending and schedules the next tick", () => {
+    const decision = afterRegularTick({
+      skipNextTick: false,
+      tickAt: at("2026-01-01T11:00:00Z"),
+      schedule,
+    });
+    expect(decision).toEqual({
+      generate: true,
+      nextGenerationAt: at("2026-01-01T12:00:00Z"),
+      skipNextTick: false,
+    });
+  });
+
+  it("skips the first regular tick after a forced turn, clears the flag and moves to the next", () => {
+    const decision = afterRegularTick({
+      skipNextTick: true,
+      tickAt: at("2026-01-01T11:00:00Z"),
+      schedule,
+    });
+    expect(decision).toEqual({
+      generate: false,
+      nextGenerationAt: at("2026-01-01T12:00:00Z"),
+      skipNextTick: false,
+    });
+  });
+
+  it("forced at t, ticks T1 < T2 after t: no turn at T1, a turn at T2", () => {
+    // A successful forced turn at 10:20 sets the flag; the record still points at T1.
+    let state = { skipNextTick: true, nextGenerationAt: at("2026-01-01T11:00:00Z") };
+    const turns: string[] = [];
+    for (let tick = 0; tick < 2; tick += 1) {
+      const decision = afterRegularTick({
+        skipNextTick: state.skipNextTick,
+        tickAt: state.nextGenerationAt,
+        schedule,
+      });
+      if (decision.generate) {
+        turns.push(state.nextGenerationAt.toISOString());
+      }
+      state = {
+        skipNextTick: decision.skipNextTick,
+        nextGenerationAt: decision.nextGenerationAt ?? at("9999-01-01T00:00:00Z"),
+      };
+    }
+    expect(turns).toEqual(["2026-01-01T12:00:00.000Z"]);
+  });
+
+  it("yields a null next tick when the schedule has no further activation", () => {
+    const decision = afterRegularTick({
+      skipNextTick: false,
+      tickAt: at("2026-01-01T00:00:00Z"),
+      schedule: "0 0 30 2 *",
+    });
+    expect(decision.nextGenerationAt).toBeNull();
+  });
+});

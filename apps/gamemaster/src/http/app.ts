@@ -1,0 +1,107 @@
+import {
+  createErrorHandler,
+  errorEnvelope,
+  isGalaxyError,
+  notFoundHandler,
+  validationHook,
+} from "@galaxy/errors";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import type { Logger } from "../ports/logger.js";
+import type { EngineVersionService } from "../services/engine-versions.js";
+import type { RegisterRuntimeService } from "../services/register-runtime.js";
+import type { RuntimeQueryService } from "../services/runtimes.js";
+import type { AppEnv } from "./context.js";
+import { requestContext } from "./middleware/request-context.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { registerEngineVersionRoutes } from "./routes/engine-versions.js";
+import { type ReadinessCheck, registerHealthRoutes } from "./routes/health.js";
+import { registerRuntimeRoutes } from "./routes/runtimes.js";
+
+/** The services the routes delegate to. Later features add theirs here. */
+export interface AppServices {
+  registerRuntime: RegisterRuntimeService;
+  runtimes: RuntimeQueryService;
+  engineVersions: EngineVersionService;
+}
+
+/** Collaborators of {@link createApp}. */
+export interface AppDeps {
+  services: AppServices;
+  logger: Logger;
+  readiness: ReadinessCheck;
+  /** Largest accepted request body; larger → 400 invalid_request. */
+  maxBodyBytes: number;
+  /** Prometheus text of /metrics. */
+  metrics?: { contentType: string; render(): Promise<string> };
+  /** Observes every request (HTTP duration metric). */
+  observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
+}
+
+/** Default largest request body (1 MiB). */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+
+/**
+ * The GM internal REST app: one error envelope for everything (validation
+ * through `validationHook`, thrown GalaxyErrors and unknown errors through
+ * the shared error handler), request ids and per-request loggers, a body
+ * size limit, the routes of every resource, /openapi.json and /metrics.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId());
+  app.use(
+    requestContext({
+      logger: deps.logger,
+      ...(deps.observeRequest === undefined ? {} : { observe: deps.observeRequest }),
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: deps.maxBodyBytes,
+      // Decision 010: an oversized body is an invalid request (400), so the
+      // status always matches the code of the envelope. The rest of the body
+      // is never read, so the connection is closed rather than reused.
+      onError: (c) =>
+        c.json(
+          errorEnvelope(
+            "invalid_request",
+            `request body too large (limit ${deps.maxBodyBytes} bytes)`,
+          ),
+          400,
+          { connection: "close" },
+        ),
+    }),
+  );
+
+  app.onError((err, c) => {
+    const logger = c.get("logger") ?? deps.logger;
+    if (isGalaxyError(err) && err.status >= 500 && err.code !== "internal_error") {
+      // The envelope hides the cause (e.g. which PostgreSQL error); the log keeps it.
+      logger.warn({ err, error_code: err.code }, "request failed");
+    }
+    return createErrorHandler({ logger })(err, c);
+  });
+  app.notFound(notFoundHandler);
+
+  registerHealthRoutes(app, { readiness: deps.readiness });
+  registerRuntimeRoutes(app, deps.services);
+  registerEngineVersionRoutes(app, deps.services);
+
+  let document: ReturnType<typeof buildOpenApiDocument> | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= buildOpenApiDocument(app);
+    return c.json(document);
+  });
+
+  const metrics = deps.metrics;
+  if (metrics !== undefined) {
+    app.get("/metrics", async (c) =>
+      c.body(await metrics.render(), 200, { "content-type": metrics.contentType }),
+    );
+  }
+
+  return app;
+}

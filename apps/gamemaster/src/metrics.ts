@@ -1,0 +1,110 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { EngineCallOutcome } from "./adapters/http/engine-client.js";
+import type { LobbyEventType } from "./adapters/redis/lobby-events-publisher.js";
+import type { OpOutcome } from "./domain/operation.js";
+import { RUNTIME_STATUSES, type RuntimeStatus } from "./domain/runtime-status.js";
+import type { EngineOperation } from "./ports/engine-client.js";
+import type { Telemetry } from "./ports/telemetry.js";
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  /** Counts runtimes per status on scrape (a cheap `count(*) group by status`). */
+  countRuntimesByStatus?: () => Promise<Partial<Record<RuntimeStatus, number>>>;
+  /** Also export the process/runtime metrics of prom-client (default true). */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The Prometheus metrics of one Game Master instance, in their own registry
+ * (several instances can live in one test process). Later features add their
+ * metrics here: turn generations, scheduler lag, membership cache, health
+ * events consumed, intents published.
+ */
+export interface GameMasterMetrics extends Telemetry {
+  readonly registry: Registry;
+  readonly registerRuntimeTotal: Counter<"outcome" | "error_code">;
+  readonly engineCallDuration: Histogram<"operation" | "outcome">;
+  readonly lobbyEventsPublished: Counter<"event_type">;
+  readonly runtimesByStatus: Gauge<"status">;
+  readonly httpRequestDuration: Histogram<"method" | "route" | "status">;
+  observeEngineCall(operation: EngineOperation, outcome: EngineCallOutcome, seconds: number): void;
+  recordLobbyEventPublished(eventType: LobbyEventType): void;
+  observeHttpRequest(method: string, route: string, status: number, seconds: number): void;
+}
+
+/** Creates the metrics of one instance in a fresh registry. */
+export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: "gamemaster_" });
+  }
+
+  const registerRuntimeTotal = new Counter({
+    name: "gamemaster_register_runtime_total",
+    help: "register-runtime operations by outcome and error code.",
+    labelNames: ["outcome", "error_code"] as const,
+    registers: [registry],
+  });
+  const engineCallDuration = new Histogram({
+    name: "gamemaster_engine_call_duration_seconds",
+    help: "Latency of calls to game engines by operation and outcome.",
+    labelNames: ["operation", "outcome"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const lobbyEventsPublished = new Counter({
+    name: "gamemaster_lobby_events_published_total",
+    help: "Entries published on the lobby events stream by event type.",
+    labelNames: ["event_type"] as const,
+    registers: [registry],
+  });
+  const countRuntimes = options.countRuntimesByStatus;
+  const runtimesByStatus = new Gauge({
+    name: "gamemaster_runtimes",
+    help: "Runtime records by status (read from PostgreSQL on scrape).",
+    labelNames: ["status"] as const,
+    registers: [registry],
+    async collect() {
+      if (countRuntimes === undefined) {
+        return;
+      }
+      try {
+        const counts = await countRuntimes();
+        for (const status of RUNTIME_STATUSES) {
+          this.set({ status }, counts[status] ?? 0);
+        }
+      } catch {
+        // Database down: keep the last values rather than failing the whole
+        // scrape; /readyz reports the outage.
+      }
+    },
+  });
+  const httpRequestDuration = new Histogram({
+    name: "gamemaster_http_request_duration_seconds",
+    help: "Duration of HTTP requests by method, route pattern and status.",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    registerRuntimeTotal,
+    engineCallDuration,
+    lobbyEventsPublished,
+    runtimesByStatus,
+    httpRequestDuration,
+    recordRegisterRuntime(outcome: OpOutcome, errorCode: string) {
+      registerRuntimeTotal.inc({ outcome, error_code: errorCode });
+    },
+    observeEngineCall(operation, outcome, seconds) {
+      engineCallDuration.observe({ operation, outcome }, seconds);
+    },
+    recordLobbyEventPublished(eventType) {
+      lobbyEventsPublished.inc({ event_type: eventType });
+    },
+    observeHttpRequest(method, route, status, seconds) {
+      httpRequestDuration.observe({ method, route, status: String(status) }, seconds);
+    },
+  };
+}

@@ -1,0 +1,27 @@
+import type { PlayerTurnStats } from "../domain/runtime-record.js";
+import type { RuntimeStatus } from "../domain/runtime-status.js";
+
+/** `runtime_snapshot_update` on `gm:lobby_events` (SPEC §7). */
+export interface RuntimeSnapshotUpdate {
+  gameId: string;
+  currentTurn: number;
+  runtimeStatus: RuntimeStatus;
+  engineHealthSummary: string;
+  playerTurnStats: readonly PlayerTurnStats[];
+  occurredAt: Date;
+}
+
+/** `game_finished` on `gm:lobby_events` (SPEC §7). */
+export interface GameFinishedEvent {
+  gameId: string;
+  finalTurnNumber: number;
+  runtimeStatus: RuntimeStatus;
+  playerTurnStats: readonly PlayerTurnStats[];
+  finishedAt: Date;
+}
+
+/** Publisher of GM → Lobby events. Each method returns the stream entry id. */
+export interface LobbyEventsPublisher {
+  publishSnapshotUpdate(event: RuntimeSnapshotUpdate): Promise<string>;
+  publishGameFinished(event: GameFinishedEvent): Promise<string>;
+}

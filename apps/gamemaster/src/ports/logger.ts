@@ -1,0 +1,11 @@
+/** Structured log function: an object of fields, then an optional message. */
+export type LogFn = (obj: object, msg?: string) => void;
+
+/** The slice of pino services use, so that they can be tested with a silent fake. */
+export interface Logger {
+  debug: LogFn;
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  child(bindings: Record<string, unknown>): Logger;
+}

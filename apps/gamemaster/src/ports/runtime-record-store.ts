@@ -1,0 +1,53 @@
+import type { RuntimeRecord, RuntimeRecordPatch } from "../domain/runtime-record.js";
+import type { RuntimeStatus } from "../domain/runtime-status.js";
+
+/** Input of a compare-and-swap status change. */
+export interface UpdateStatusInput {
+  gameId: string;
+  /** The status the caller saw; the update happens only if the row still has it. */
+  from: RuntimeStatus;
+  to: RuntimeStatus;
+  /** Other columns written in the same statement. */
+  patch?: RuntimeRecordPatch;
+  now: Date;
+}
+
+/** Input of a conditional update that leaves the status alone. */
+export interface UpdateRecordInput {
+  gameId: string;
+  patch: RuntimeRecordPatch;
+  /** When set, the update happens only while the row has this status. */
+  expectedStatus?: RuntimeStatus;
+  now: Date;
+}
+
+/** Filter and page of {@link RuntimeRecordStore.list}. */
+export interface ListRuntimesQuery {
+  status?: RuntimeStatus;
+  /** Exclusive lower bound on `game_id` (keyset paging). */
+  afterGameId?: string;
+  limit: number;
+}
+
+/** Persistence of `runtime_records`. Errors of the database surface as GalaxyError. */
+export interface RuntimeRecordStore {
+  get(gameId: string): Promise<RuntimeRecord | null>;
+  /** Inserts a new record; a record with the same game id → GalaxyError `conflict`. */
+  insert(record: RuntimeRecord): Promise<void>;
+  /**
+   * `UPDATE … WHERE game_id = $1 AND status = $2`: true when this caller won,
+   * false when the row is gone or has another status. Of two concurrent
+   * callers exactly one wins.
+   */
+  updateStatus(input: UpdateStatusInput): Promise<boolean>;
+  /** Updates other columns; false when the row is gone (or not in `expectedStatus`). */
+  update(input: UpdateRecordInput): Promise<boolean>;
+  /** Deletes the record and, in the same transaction, its player mappings. */
+  deleteWithMappings(gameId: string): Promise<void>;
+  /** Records ordered by game id. */
+  list(query: ListRuntimesQuery): Promise<RuntimeRecord[]>;
+  /** Running records with `next_generation_at <= now`, the earliest first. */
+  listDueRunning(now: Date, limit: number): Promise<RuntimeRecord[]>;
+  /** Number of records per status (statuses without records are absent). */
+  countByStatus(): Promise<Partial<Record<RuntimeStatus, number>>>;
+}

@@ -1,0 +1,211 @@
+import type { AddressInfo } from "node:net";
+import {
+  closePool,
+  createDatabase,
+  createPool,
+  pingPostgres,
+  runMigrations,
+} from "@galaxy/postgres";
+import { closeRedis, createRedis, pingRedis } from "@galaxy/redisconn";
+import { serve } from "@hono/node-server";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Redis } from "ioredis";
+import type { Logger as PinoLogger } from "pino";
+import { MIGRATIONS_FOLDER, MIGRATIONS_SCHEMA } from "./adapters/postgres/migrations.js";
+import { schema } from "./adapters/postgres/schema.js";
+import type { GameMasterConfig } from "./config.js";
+import { createApp } from "./http/app.js";
+import type { AppEnv } from "./http/context.js";
+import { Lifecycle } from "./lifecycle.js";
+import { createLogger } from "./logger.js";
+import { createMetrics, type GameMasterMetrics } from "./metrics.js";
+import { type Clock, systemClock } from "./ports/clock.js";
+import {
+  createAdapters,
+  createServices,
+  type GameMasterAdapters,
+  type GameMasterServices,
+} from "./wiring.js";
+import { startWorkers } from "./workers/index.js";
+
+/** Options of {@link startGameMaster}. */
+export interface StartGameMasterOptions {
+  /** Defaults to a JSON logger on stdout at `config.logLevel`. */
+  logger?: PinoLogger;
+  /** Interface to listen on; default all interfaces. */
+  host?: string;
+  clock?: Clock;
+  /** Timeout of the /readyz pings; default 1 000 ms. */
+  readinessTimeoutMs?: number;
+  /** Start the background workers (default true; some tests want the HTTP surface only). */
+  workers?: boolean;
+}
+
+/** A running Game Master. */
+export interface GameMasterHandle {
+  /** `http://host:port` of the listener. */
+  url: string;
+  port: number;
+  app: OpenAPIHono<AppEnv>;
+  adapters: GameMasterAdapters;
+  services: GameMasterServices;
+  metrics: GameMasterMetrics;
+  lifecycle: Lifecycle;
+  /**
+   * Graceful stop: stop accepting, let in-flight requests finish, run the
+   * shutdown hooks (workers), close Redis and PostgreSQL. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+const POSTGRES_STATEMENT_TIMEOUT_MS = 30_000;
+const POSTGRES_CONNECTION_TIMEOUT_MS = 3_000;
+const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
+/**
+ * Starts Game Master in-process: opens PostgreSQL, applies the migrations
+ * before anything listens (a failure rejects and leaves nothing open), opens
+ * Redis, wires adapters → services → HTTP app, listens, then starts the
+ * workers. `main.ts` wraps it with signal handling; tests and benchmarks call
+ * it directly.
+ */
+export async function startGameMaster(
+  config: GameMasterConfig,
+  options: StartGameMasterOptions = {},
+): Promise<GameMasterHandle> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+
+  const pool = createPool({
+    url: config.postgres.url,
+    maxConnections: config.postgres.maxConnections,
+    connectionTimeoutMs: POSTGRES_CONNECTION_TIMEOUT_MS,
+    statementTimeoutMs: POSTGRES_STATEMENT_TIMEOUT_MS,
+    applicationName: "gamemaster",
+    onError: (error) => logger.warn({ err: error }, "idle postgres connection failed"),
+  });
+  try {
+    await runMigrations(pool, {
+      migrationsFolder: MIGRATIONS_FOLDER,
+      migrationsSchema: MIGRATIONS_SCHEMA,
+    });
+  } catch (error) {
+    await closePool(pool).catch(() => undefined);
+    throw error;
+  }
+  const migrationsApplied = true;
+  logger.info({ migrations_folder: MIGRATIONS_FOLDER }, "migrations applied");
+
+  const redisClients: Redis[] = [];
+  const openRedis = (name: string, options: { commandTimeoutMs?: number } = {}): Redis => {
+    const client = createRedis({
+      url: config.redis.url,
+      keyPrefix: config.redis.keyPrefix,
+      connectionName: `gamemaster:${name}`,
+      ...(options.commandTimeoutMs === undefined
+        ? {}
+        : { commandTimeoutMs: options.commandTimeoutMs }),
+      onError: (error) => logger.debug({ err: error, connection: name }, "redis connection error"),
+    });
+    redisClients.push(client);
+    return client;
+  };
+  // The command connection never blocks, so a short command timeout keeps a
+  // Redis outage from stalling requests (a publish fails fast and is logged).
+  const redis = openRedis("main", { commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
+
+  const db = createDatabase(pool, schema);
+  const lifecycle = new Lifecycle(logger);
+  let adapters: GameMasterAdapters | undefined;
+  const metrics = createMetrics({
+    countRuntimesByStatus: () =>
+      adapters === undefined ? Promise.resolve({}) : adapters.runtimeRecords.countByStatus(),
+  });
+  adapters = createAdapters({ config, db, redis, metrics });
+  const services = createServices({ adapters, metrics, clock });
+
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 1_000;
+  const app = createApp({
+    services,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    readiness: async () => {
+      const [postgresUp, redisUp] = await Promise.all([
+        pingPostgres(pool, readinessTimeoutMs),
+        pingRedis(redis, readinessTimeoutMs),
+      ]);
+      const down: string[] = [];
+      if (!postgresUp) down.push("postgres");
+      if (!redisUp) down.push("redis");
+      if (!migrationsApplied) down.push("migrations");
+      return { down };
+    },
+    metrics: {
+      contentType: metrics.registry.contentType,
+      render: () => metrics.registry.metrics(),
+    },
+    observeRequest: (method, route, status, seconds) =>
+      metrics.observeHttpRequest(method, route, status, seconds),
+  });
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const instance = serve(
+      {
+        fetch: app.fetch,
+        port: config.httpPort,
+        ...(options.host === undefined ? {} : { hostname: options.host }),
+      },
+      () => resolve(instance),
+    );
+    instance.once("error", reject);
+  }).catch(async (error: unknown) => {
+    await Promise.allSettled(redisClients.map((client) => closeRedis(client)));
+    await closePool(pool).catch(() => undefined);
+    throw error;
+  });
+  const address = server.address() as AddressInfo;
+  const host =
+    options.host === undefined || options.host === "0.0.0.0" || options.host === "::"
+      ? "127.0.0.1"
+      : options.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+  logger.info({ port: address.port, url }, "gamemaster listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info({}, "gamemaster shutting down");
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeIdleConnections" in server) {
+          server.closeIdleConnections();
+        }
+      });
+      await lifecycle.shutdown();
+      await Promise.allSettled(redisClients.map((client) => closeRedis(client)));
+      await closePool(pool);
+      logger.info({}, "gamemaster stopped");
+    })();
+    return closing;
+  };
+
+  try {
+    if (options.workers ?? true) {
+      await startWorkers({
+        config,
+        logger,
+        lifecycle,
+        metrics,
+        clock,
+        adapters,
+        services,
+        openRedis,
+      });
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  return { url, port: address.port, app, adapters, services, metrics, lifecycle, close };
+}

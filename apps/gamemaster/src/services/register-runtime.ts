@@ -1,0 +1,331 @@
+import { GalaxyError, isGalaxyError } from "@galaxy/errors";
+import type { OpOutcome } from "../domain/operation.js";
+import { type RegistrationMember, registrationProblems } from "../domain/registration.js";
+import type { PlayerMapping, PlayerTurnStats, RuntimeRecord } from "../domain/runtime-record.js";
+import { assertTransition } from "../domain/runtime-status.js";
+import { nextGenerationAt } from "../domain/schedule.js";
+import type { Clock } from "../ports/clock.js";
+import type { EngineClient, EngineState } from "../ports/engine-client.js";
+import type { EngineVersionStore } from "../ports/engine-version-store.js";
+import type { LobbyEventsPublisher } from "../ports/lobby-events-publisher.js";
+import type { OperationLog } from "../ports/operation-log.js";
+import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
+import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
+import type { Telemetry } from "../ports/telemetry.js";
+import type { OperationContext } from "./operation-context.js";
+
+/** A register-runtime request (SPEC §5.2). */
+export interface RegisterRuntimeInput {
+  gameId: string;
+  engineEndpoint: string;
+  members: readonly RegistrationMember[];
+  targetEngineVersion: string;
+  turnSchedule: string;
+}
+
+/** Collaborators of {@link RegisterRuntimeService}. */
+export interface RegisterRuntimeDeps {
+  runtimeRecords: RuntimeRecordStore;
+  engineVersions: EngineVersionStore;
+  playerMappings: PlayerMappingStore;
+  operationLog: OperationLog;
+  engine: EngineClient;
+  lobbyEvents: LobbyEventsPublisher;
+  telemetry: Telemetry;
+  clock: Clock;
+}
+
+/** How far the flow got, which decides what a failure must undo. */
+type Stage = "before_insert" | "inserted";
+
+/** Failure of one step: the error to throw and what is installed by then. */
+class StepFailure extends Error {
+  constructor(
+    readonly error: unknown,
+    readonly stage: Stage,
+  ) {
+    super("register-runtime step failed");
+  }
+}
+
+function errorCodeOf(error: unknown): string {
+  return isGalaxyError(error) ? error.code : "internal_error";
+}
+
+function errorMessageOf(error: unknown): string {
+  if (isGalaxyError(error) && error.code !== "internal_error") {
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Verifies the engine answered `/admin/init` with exactly the roster GM sent:
+ * the same set of race names, each once, each with its own player uuid.
+ */
+export function rosterViolation(
+  members: readonly RegistrationMember[],
+  state: EngineState,
+): string | null {
+  const expected = new Set(members.map((member) => member.raceName));
+  const seenRaces = new Set<string>();
+  const seenUuids = new Set<string>();
+  for (const player of state.players) {
+    if (!expected.has(player.raceName)) {
+      return `engine returned race "${player.raceName}" that is not in the roster`;
+    }
+    if (seenRaces.has(player.raceName)) {
+      return `engine returned race "${player.raceName}" more than once`;
+    }
+    if (seenUuids.has(player.enginePlayerUuid)) {
+      return `engine returned player uuid "${player.enginePlayerUuid}" more than once`;
+    }
+    seenRaces.add(player.raceName);
+    seenUuids.add(player.enginePlayerUuid);
+  }
+  if (seenRaces.size !== expected.size) {
+    const missing = [...expected].filter((race) => !seenRaces.has(race));
+    return `engine did not return race(s) ${missing.map((race) => `"${race}"`).join(", ")}`;
+  }
+  return null;
+}
+
+/** Projects engine players to `{user_id, planets, population}` via the roster, by user id. */
+export function projectPlayerStats(
+  state: EngineState,
+  userByRace: ReadonlyMap<string, string>,
+): PlayerTurnStats[] {
+  const stats: PlayerTurnStats[] = [];
+  for (const player of state.players) {
+    const userId = userByRace.get(player.raceName);
+    if (userId !== undefined) {
+      stats.push({ userId, planets: player.planets, population: player.population });
+    }
+  }
+  return stats.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+}
+
+/**
+ * register-runtime (SPEC §5.2; failure handling after the Go reference
+ * `registerruntime.Service`): validate → refuse an existing record → resolve
+ * the image ref → insert `starting` → engine init → roster check → insert the
+ * mappings → CAS starting→running with turn 0 and the first tick → log →
+ * publish the snapshot. Any failure after the insert deletes the record and
+ * its mappings; every outcome after validation gets an operation-log entry.
+ * The log entry and the snapshot after the CAS are best effort: the runtime
+ * is running by then and the record is the source of truth.
+ */
+export class RegisterRuntimeService {
+  constructor(private readonly deps: RegisterRuntimeDeps) {}
+
+  async execute(input: RegisterRuntimeInput, ctx: OperationContext): Promise<RuntimeRecord> {
+    const problems = registrationProblems(input);
+    if (input.gameId.trim() === "") {
+      problems.unshift({ path: ["game_id"], message: "must not be empty" });
+    }
+    const firstProblem = problems[0];
+    if (firstProblem !== undefined) {
+      // Refused before the operation starts: nothing is written, not even a log entry.
+      throw new GalaxyError(
+        "invalid_request",
+        `${firstProblem.path.join(".")}: ${firstProblem.message}`,
+      );
+    }
+
+    const startedAt = this.deps.clock.now();
+    const logger = ctx.logger.child({ op_kind: "register_runtime" });
+    try {
+      const record = await this.run(input, startedAt);
+      await this.finishSuccess(input, ctx, record, startedAt);
+      logger.info(
+        {
+          engine_version: input.targetEngineVersion,
+          members: input.members.length,
+          op_source: ctx.opSource,
+        },
+        "runtime registered",
+      );
+      return record.record;
+    } catch (caught) {
+      const failure =
+        caught instanceof StepFailure ? caught : new StepFailure(caught, "before_insert");
+      if (failure.stage === "inserted") {
+        await this.rollback(input.gameId, logger);
+      }
+      const code = errorCodeOf(failure.error);
+      const message = errorMessageOf(failure.error);
+      await this.appendLog(input, ctx, "failure", startedAt, code, message);
+      this.deps.telemetry.recordRegisterRuntime("failure", code);
+      logger.warn(
+        {
+          engine_version: input.targetEngineVersion,
+          op_source: ctx.opSource,
+          error_code: code,
+          error_message: message,
+        },
+        "register runtime failed",
+      );
+      throw failure.error;
+    }
+  }
+
+  private async run(
+    input: RegisterRuntimeInput,
+    now: Date,
+  ): Promise<{ record: RuntimeRecord; stats: PlayerTurnStats[] }> {
+    const { runtimeRecords, engineVersions, playerMappings, engine } = this.deps;
+
+    const existing = await step("before_insert", () => runtimeRecords.get(input.gameId));
+    if (existing !== null) {
+      throw new StepFailure(
+        new GalaxyError("conflict", `runtime for game "${input.gameId}" already exists`),
+        "before_insert",
+      );
+    }
+
+    const version = await step("before_insert", () =>
+      engineVersions.get(input.targetEngineVersion),
+    );
+    if (version === null || version.status !== "active") {
+      throw new StepFailure(
+        new GalaxyError(
+          "engine_version_not_found",
+          version === null
+            ? `engine version "${input.targetEngineVersion}" not found`
+            : `engine version "${input.targetEngineVersion}" is deprecated`,
+        ),
+        "before_insert",
+      );
+    }
+
+    const starting: RuntimeRecord = {
+      gameId: input.gameId,
+      status: "starting",
+      engineEndpoint: input.engineEndpoint,
+      currentImageRef: version.imageRef,
+      currentEngineVersion: version.version,
+      turnSchedule: input.turnSchedule,
+      currentTurn: 0,
+      nextGenerationAt: null,
+      skipNextTick: false,
+      engineHealth: "",
+      createdAt: now,
+      updatedAt: now,
+      startedAt: null,
+      stoppedAt: null,
+      finishedAt: null,
+    };
+    // A conflict here is a concurrent register that won the insert: the row is
+    // theirs, so this failure must not roll it back.
+    await step("before_insert", () => runtimeRecords.insert(starting));
+
+    return step("inserted", async () => {
+      const state = await engine.init(
+        input.engineEndpoint,
+        input.members.map((member) => member.raceName),
+      );
+      const violation = rosterViolation(input.members, state);
+      if (violation !== null) {
+        throw new GalaxyError("engine_protocol_violation", violation);
+      }
+
+      const userByRace = new Map(input.members.map((member) => [member.raceName, member.userId]));
+      const mappings: PlayerMapping[] = state.players.map((player) => ({
+        gameId: input.gameId,
+        userId: userByRace.get(player.raceName) ?? "",
+        raceName: player.raceName,
+        enginePlayerUuid: player.enginePlayerUuid,
+        createdAt: now,
+      }));
+      await playerMappings.insertMany(mappings);
+
+      assertTransition("starting", "running");
+      const patch = {
+        currentTurn: 0,
+        startedAt: now,
+        nextGenerationAt: nextGenerationAt(input.turnSchedule, now),
+        skipNextTick: false,
+      };
+      const won = await runtimeRecords.updateStatus({
+        gameId: input.gameId,
+        from: "starting",
+        to: "running",
+        patch,
+        now,
+      });
+      if (!won) {
+        throw new GalaxyError("conflict", "runtime record changed while it was being registered");
+      }
+      return {
+        record: { ...starting, ...patch, status: "running", updatedAt: now },
+        stats: projectPlayerStats(state, userByRace),
+      };
+    });
+  }
+
+  private async finishSuccess(
+    input: RegisterRuntimeInput,
+    ctx: OperationContext,
+    result: { record: RuntimeRecord; stats: PlayerTurnStats[] },
+    startedAt: Date,
+  ): Promise<void> {
+    await this.appendLog(input, ctx, "success", startedAt, "", "");
+    this.deps.telemetry.recordRegisterRuntime("success", "");
+    try {
+      await this.deps.lobbyEvents.publishSnapshotUpdate({
+        gameId: result.record.gameId,
+        currentTurn: result.record.currentTurn,
+        runtimeStatus: result.record.status,
+        engineHealthSummary: result.record.engineHealth,
+        playerTurnStats: result.stats,
+        occurredAt: startedAt,
+      });
+    } catch (error) {
+      ctx.logger.error({ err: error }, "publish runtime snapshot update failed");
+    }
+  }
+
+  private async rollback(gameId: string, logger: OperationContext["logger"]): Promise<void> {
+    try {
+      await this.deps.runtimeRecords.deleteWithMappings(gameId);
+    } catch (error) {
+      logger.error({ err: error }, "rollback of runtime record failed");
+    }
+  }
+
+  private async appendLog(
+    input: RegisterRuntimeInput,
+    ctx: OperationContext,
+    outcome: OpOutcome,
+    startedAt: Date,
+    errorCode: string,
+    errorMessage: string,
+  ): Promise<void> {
+    try {
+      await this.deps.operationLog.append({
+        gameId: input.gameId,
+        opKind: "register_runtime",
+        opSource: ctx.opSource,
+        sourceRef: ctx.sourceRef,
+        outcome,
+        errorCode,
+        errorMessage,
+        startedAt,
+        finishedAt: this.deps.clock.now(),
+      });
+    } catch (error) {
+      ctx.logger.error(
+        { err: error, outcome, error_code: errorCode },
+        "append operation log failed",
+      );
+    }
+  }
+}
+
+async function step<T>(stage: Stage, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw error instanceof StepFailure ? error : new StepFailure(error, stage);
+  }
+}

@@ -1,0 +1,319 @@
+import { GalaxyError } from "@galaxy/errors";
+import type { EngineVersion, EngineVersionStatus } from "../../src/domain/engine-version.js";
+import type { OperationEntry, OperationRecord } from "../../src/domain/operation.js";
+import type { PlayerMapping, RuntimeRecord } from "../../src/domain/runtime-record.js";
+import { isTerminalStatus, type RuntimeStatus } from "../../src/domain/runtime-status.js";
+import type { Clock } from "../../src/ports/clock.js";
+import type {
+  EngineClient,
+  EngineRawResponse,
+  EngineState,
+} from "../../src/ports/engine-client.js";
+import type {
+  DeleteEngineVersionResult,
+  EngineVersionPatch,
+  EngineVersionStore,
+} from "../../src/ports/engine-version-store.js";
+import type {
+  GameFinishedEvent,
+  LobbyEventsPublisher,
+  RuntimeSnapshotUpdate,
+} from "../../src/ports/lobby-events-publisher.js";
+import type { Logger } from "../../src/ports/logger.js";
+import type { OperationLog } from "../../src/ports/operation-log.js";
+import type { PlayerMappingStore } from "../../src/ports/player-mapping-store.js";
+import type {
+  ListRuntimesQuery,
+  RuntimeRecordStore,
+  UpdateRecordInput,
+  UpdateStatusInput,
+} from "../../src/ports/runtime-record-store.js";
+import type { Telemetry } from "../../src/ports/telemetry.js";
+
+/** A clock the test moves by hand. */
+export class FakeClock implements Clock {
+  constructor(public current: Date = new Date("2026-01-01T10:00:00.000Z")) {}
+  now(): Date {
+    return new Date(this.current.getTime());
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** A logger that keeps every line for assertions. */
+export class MemoryLogger implements Logger {
+  constructor(
+    readonly lines: { level: string; obj: object; msg?: string | undefined }[] = [],
+    private readonly bindings: Record<string, unknown> = {},
+  ) {}
+  debug = (obj: object, msg?: string) => this.push("debug", obj, msg);
+  info = (obj: object, msg?: string) => this.push("info", obj, msg);
+  warn = (obj: object, msg?: string) => this.push("warn", obj, msg);
+  error = (obj: object, msg?: string) => this.push("error", obj, msg);
+  child(bindings: Record<string, unknown>): Logger {
+    return new MemoryLogger(this.lines, { ...this.bindings, ...bindings });
+  }
+  private push(level: string, obj: object, msg?: string) {
+    this.lines.push({ level, obj: { ...this.bindings, ...obj }, msg });
+  }
+}
+
+/** Wraps a store method so a test can make its next call fail. */
+export class FailureSwitch {
+  private readonly failures = new Map<string, unknown>();
+  failNext(method: string, error: unknown = new Error(`${method} failed`)): void {
+    this.failures.set(method, error);
+  }
+  check(method: string): void {
+    if (this.failures.has(method)) {
+      const error = this.failures.get(method);
+      this.failures.delete(method);
+      throw error;
+    }
+  }
+}
+
+/** In-memory runtime records + player mappings (one object: the rollback deletes both). */
+export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStore {
+  readonly records = new Map<string, RuntimeRecord>();
+  readonly mappings: PlayerMapping[] = [];
+  readonly faults = new FailureSwitch();
+
+  async get(gameId: string): Promise<RuntimeRecord | null> {
+    this.faults.check("get");
+    const record = this.records.get(gameId);
+    return record === undefined ? null : { ...record };
+  }
+  async insert(record: RuntimeRecord): Promise<void> {
+    this.faults.check("insert");
+    if (this.records.has(record.gameId)) {
+      throw new GalaxyError("conflict", `runtime for game "${record.gameId}" already exists`);
+    }
+    this.records.set(record.gameId, { ...record });
+  }
+  async updateStatus(input: UpdateStatusInput): Promise<boolean> {
+    this.faults.check("updateStatus");
+    const record = this.records.get(input.gameId);
+    if (record === undefined || record.status !== input.from) {
+      return false;
+    }
+    this.records.set(input.gameId, {
+      ...record,
+      ...input.patch,
+      status: input.to,
+      updatedAt: input.now,
+    });
+    return true;
+  }
+  async update(input: UpdateRecordInput): Promise<boolean> {
+    this.faults.check("update");
+    const record = this.records.get(input.gameId);
+    if (
+      record === undefined ||
+      (input.expectedStatus !== undefined && record.status !== input.expectedStatus)
+    ) {
+      return false;
+    }
+    this.records.set(input.gameId, { ...record, ...input.patch, updatedAt: input.now });
+    return true;
+  }
+  async deleteWithMappings(gameId: string): Promise<void> {
+    this.faults.check("deleteWithMappings");
+    this.records.delete(gameId);
+    for (let index = this.mappings.length - 1; index >= 0; index -= 1) {
+      if (this.mappings[index]?.gameId === gameId) {
+        this.mappings.splice(index, 1);
+      }
+    }
+  }
+  async list(query: ListRuntimesQuery): Promise<RuntimeRecord[]> {
+    this.faults.check("list");
+    return [...this.records.values()]
+      .filter((record) => query.status === undefined || record.status === query.status)
+      .filter((record) => query.afterGameId === undefined || record.gameId > query.afterGameId)
+      .sort((a, b) => (a.gameId < b.gameId ? -1 : 1))
+      .slice(0, query.limit);
+  }
+  async listDueRunning(now: Date, limit: number): Promise<RuntimeRecord[]> {
+    return [...this.records.values()]
+      .filter(
+        (record) =>
+          record.status === "running" &&
+          record.nextGenerationAt !== null &&
+          record.nextGenerationAt.getTime() <= now.getTime(),
+      )
+      .slice(0, limit);
+  }
+  async countByStatus(): Promise<Partial<Record<RuntimeStatus, number>>> {
+    const counts: Partial<Record<RuntimeStatus, number>> = {};
+    for (const record of this.records.values()) {
+      counts[record.status] = (counts[record.status] ?? 0) + 1;
+    }
+    return counts;
+  }
+  async insertMany(mappings: readonly PlayerMapping[]): Promise<void> {
+    this.faults.check("insertMany");
+    for (const mapping of mappings) {
+      const clash = this.mappings.some(
+        (existing) =>
+          existing.gameId === mapping.gameId &&
+          (existing.userId === mapping.userId || existing.raceName === mapping.raceName),
+      );
+      if (clash || !this.records.has(mapping.gameId)) {
+        throw new GalaxyError("conflict", "player mapping already exists");
+      }
+    }
+    this.mappings.push(...mappings.map((mapping) => ({ ...mapping })));
+  }
+  async listByGame(gameId: string): Promise<PlayerMapping[]> {
+    return this.mappings.filter((mapping) => mapping.gameId === gameId);
+  }
+  async getByUser(gameId: string, userId: string): Promise<PlayerMapping | null> {
+    return this.mappings.find((m) => m.gameId === gameId && m.userId === userId) ?? null;
+  }
+  async getByRace(gameId: string, raceName: string): Promise<PlayerMapping | null> {
+    return this.mappings.find((m) => m.gameId === gameId && m.raceName === raceName) ?? null;
+  }
+}
+
+/** In-memory engine-version registry; `runtimes` is consulted for the in-use rule. */
+export class MemoryEngineVersionStore implements EngineVersionStore {
+  readonly versions = new Map<string, EngineVersion>();
+  readonly faults = new FailureSwitch();
+
+  constructor(private readonly runtimes?: MemoryRuntimeStore) {}
+
+  async list(status?: EngineVersionStatus): Promise<EngineVersion[]> {
+    this.faults.check("list");
+    return [...this.versions.values()].filter((v) => status === undefined || v.status === status);
+  }
+  async get(version: string): Promise<EngineVersion | null> {
+    this.faults.check("get");
+    const found = this.versions.get(version);
+    return found === undefined ? null : { ...found };
+  }
+  async insert(version: EngineVersion): Promise<void> {
+    this.faults.check("insert");
+    if (this.versions.has(version.version)) {
+      throw new GalaxyError("conflict", `engine version "${version.version}" already exists`);
+    }
+    this.versions.set(version.version, { ...version });
+  }
+  async update(
+    version: string,
+    patch: EngineVersionPatch,
+    now: Date,
+  ): Promise<EngineVersion | null> {
+    this.faults.check("update");
+    const found = this.versions.get(version);
+    if (found === undefined) {
+      return null;
+    }
+    const updated = { ...found, ...patch, updatedAt: now };
+    this.versions.set(version, updated);
+    return { ...updated };
+  }
+  async delete(version: string): Promise<DeleteEngineVersionResult> {
+    this.faults.check("delete");
+    if (!this.versions.has(version)) {
+      return "not_found";
+    }
+    const inUse = [...(this.runtimes?.records.values() ?? [])].some(
+      (record) => record.currentEngineVersion === version && !isTerminalStatus(record.status),
+    );
+    if (inUse) {
+      return "in_use";
+    }
+    this.versions.delete(version);
+    return "deleted";
+  }
+}
+
+/** In-memory operation log. */
+export class MemoryOperationLog implements OperationLog {
+  readonly entries: OperationRecord[] = [];
+  readonly faults = new FailureSwitch();
+  async append(entry: OperationEntry): Promise<number> {
+    this.faults.check("append");
+    const id = this.entries.length + 1;
+    this.entries.push({ ...entry, id });
+    return id;
+  }
+  async listByGame(gameId: string): Promise<OperationRecord[]> {
+    return this.entries.filter((entry) => entry.gameId === gameId).reverse();
+  }
+}
+
+/** Records published events. */
+export class MemoryLobbyEvents implements LobbyEventsPublisher {
+  readonly snapshots: RuntimeSnapshotUpdate[] = [];
+  readonly finished: GameFinishedEvent[] = [];
+  readonly faults = new FailureSwitch();
+  async publishSnapshotUpdate(event: RuntimeSnapshotUpdate): Promise<string> {
+    this.faults.check("publishSnapshotUpdate");
+    this.snapshots.push(event);
+    return `${this.snapshots.length}-0`;
+  }
+  async publishGameFinished(event: GameFinishedEvent): Promise<string> {
+    this.faults.check("publishGameFinished");
+    this.finished.push(event);
+    return `${this.finished.length}-0`;
+  }
+}
+
+/** A scripted engine: `init` answers from `initResult` (a state or an error to throw). */
+export class FakeEngine implements EngineClient {
+  initResult: EngineState | Error | ((races: readonly string[]) => EngineState) = (races) =>
+    stateFor(races);
+  readonly calls: { operation: string; endpoint: string; args: unknown }[] = [];
+
+  async init(endpoint: string, raceNames: readonly string[]): Promise<EngineState> {
+    this.calls.push({ operation: "init", endpoint, args: raceNames });
+    const result = this.initResult;
+    if (result instanceof Error) {
+      throw result;
+    }
+    return typeof result === "function" ? result(raceNames) : result;
+  }
+  async status(): Promise<EngineState> {
+    throw new Error("not scripted");
+  }
+  async turn(): Promise<EngineState> {
+    throw new Error("not scripted");
+  }
+  async banish(): Promise<void> {
+    throw new Error("not scripted");
+  }
+  async command(): Promise<EngineRawResponse> {
+    throw new Error("not scripted");
+  }
+  async order(): Promise<EngineRawResponse> {
+    throw new Error("not scripted");
+  }
+  async report(): Promise<EngineRawResponse> {
+    throw new Error("not scripted");
+  }
+}
+
+/** A StateResponse at turn 0 with one player per race. */
+export function stateFor(races: readonly string[]): EngineState {
+  return {
+    turn: 0,
+    finished: false,
+    players: races.map((raceName, index) => ({
+      raceName,
+      enginePlayerUuid: `uuid-${raceName}`,
+      planets: 1 + index,
+      population: 100 * (index + 1),
+    })),
+  };
+}
+
+/** Counts telemetry calls. */
+export class MemoryTelemetry implements Telemetry {
+  readonly registerOutcomes: { outcome: string; errorCode: string }[] = [];
+  recordRegisterRuntime(outcome: string, errorCode: string): void {
+    this.registerOutcomes.push({ outcome, errorCode });
+  }
+}
