@@ -50,9 +50,12 @@ describe("loadConfig", () => {
       redis: { url: required.GAMEMASTER_REDIS_URL, keyPrefix: "" },
       lobbyBaseUrl: "http://lobby:8081",
       rtmBaseUrl: "http://rtm:8082",
+      rtmTimeoutMs: 30_000,
       engine: { timeoutMs: 5_000, turnTimeoutMs: 60_000 },
       scheduler: { intervalMs: 1_000, concurrency: 16 },
       membershipCache: { ttlMs: 30_000, maxGames: 10_000 },
+      lobbyTimeoutMs: 2_000,
+      runtimeCacheTtlMs: 5_000,
       streams: {
         lobbyEvents: "gm:lobby_events",
         notificationIntents: "notification:intents",
@@ -76,6 +79,9 @@ describe("loadConfig", () => {
       GAMEMASTER_SCHEDULER_CONCURRENCY: "3",
       GAMEMASTER_MEMBERSHIP_CACHE_TTL: "1m30s",
       GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES: "50",
+      GAMEMASTER_LOBBY_TIMEOUT: "300ms",
+      GAMEMASTER_RUNTIME_CACHE_TTL: "0",
+      GAMEMASTER_RTM_TIMEOUT: "45s",
       GAMEMASTER_LOBBY_EVENTS_STREAM: "a",
       GAMEMASTER_NOTIFICATION_INTENTS_STREAM: "b",
       GAMEMASTER_HEALTH_EVENTS_STREAM: "c",
@@ -89,6 +95,9 @@ describe("loadConfig", () => {
     expect(config.engine).toEqual({ timeoutMs: 750, turnTimeoutMs: 120_000 });
     expect(config.scheduler).toEqual({ intervalMs: 250, concurrency: 3 });
     expect(config.membershipCache).toEqual({ ttlMs: 90_000, maxGames: 50 });
+    expect(config.lobbyTimeoutMs).toBe(300);
+    expect(config.runtimeCacheTtlMs).toBe(0);
+    expect(config.rtmTimeoutMs).toBe(45_000);
     expect(config.streams).toEqual({
       lobbyEvents: "a",
       notificationIntents: "b",

@@ -119,12 +119,15 @@ const envSchema = z.object({
   GAMEMASTER_REDIS_KEY_PREFIX: z.string().default(""),
   GAMEMASTER_LOBBY_BASE_URL: url(["http:", "https:"]),
   GAMEMASTER_RTM_BASE_URL: url(["http:", "https:"]),
+  GAMEMASTER_RTM_TIMEOUT: duration("30s"),
   GAMEMASTER_ENGINE_TIMEOUT: duration("5s"),
   GAMEMASTER_ENGINE_TURN_TIMEOUT: duration("60s"),
   GAMEMASTER_SCHEDULER_INTERVAL: duration("1s", { min: 10 }),
   GAMEMASTER_SCHEDULER_CONCURRENCY: integer(16, 1, 10_000),
   GAMEMASTER_MEMBERSHIP_CACHE_TTL: duration("30s", { min: 0 }),
   GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES: integer(10_000, 1, 10_000_000),
+  GAMEMASTER_LOBBY_TIMEOUT: duration("2s"),
+  GAMEMASTER_RUNTIME_CACHE_TTL: duration("5s", { min: 0 }),
   GAMEMASTER_LOBBY_EVENTS_STREAM: streamName("gm:lobby_events"),
   GAMEMASTER_NOTIFICATION_INTENTS_STREAM: streamName("notification:intents"),
   GAMEMASTER_HEALTH_EVENTS_STREAM: streamName("runtime:health_events"),
@@ -145,9 +148,15 @@ export interface GameMasterConfig {
   redis: { url: string; keyPrefix: string };
   lobbyBaseUrl: string;
   rtmBaseUrl: string;
+  /** Deadline of one RTM call (stop waits for the container to exit). */
+  rtmTimeoutMs: number;
   engine: { timeoutMs: number; turnTimeoutMs: number };
   scheduler: { intervalMs: number; concurrency: number };
   membershipCache: { ttlMs: number; maxGames: number };
+  /** Deadline of one Lobby call (a membership-cache miss). */
+  lobbyTimeoutMs: number;
+  /** Life of the hot path's cached runtime view; 0 = read PostgreSQL on every request. */
+  runtimeCacheTtlMs: number;
   streams: { lobbyEvents: string; notificationIntents: string; healthEvents: string };
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -200,6 +209,7 @@ export function loadConfig(env: Env): GameMasterConfig {
     redis: { url: e.GAMEMASTER_REDIS_URL, keyPrefix: e.GAMEMASTER_REDIS_KEY_PREFIX },
     lobbyBaseUrl: e.GAMEMASTER_LOBBY_BASE_URL,
     rtmBaseUrl: e.GAMEMASTER_RTM_BASE_URL,
+    rtmTimeoutMs: e.GAMEMASTER_RTM_TIMEOUT,
     engine: {
       timeoutMs: e.GAMEMASTER_ENGINE_TIMEOUT,
       turnTimeoutMs: e.GAMEMASTER_ENGINE_TURN_TIMEOUT,
@@ -212,6 +222,8 @@ export function loadConfig(env: Env): GameMasterConfig {
       ttlMs: e.GAMEMASTER_MEMBERSHIP_CACHE_TTL,
       maxGames: e.GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES,
     },
+    lobbyTimeoutMs: e.GAMEMASTER_LOBBY_TIMEOUT,
+    runtimeCacheTtlMs: e.GAMEMASTER_RUNTIME_CACHE_TTL,
     streams: {
       lobbyEvents: e.GAMEMASTER_LOBBY_EVENTS_STREAM,
       notificationIntents: e.GAMEMASTER_NOTIFICATION_INTENTS_STREAM,

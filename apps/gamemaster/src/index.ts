@@ -1,3 +1,9 @@
+export {
+  createHttpAgent,
+  type HttpAgentOptions,
+  HttpEngineClient,
+  type HttpEngineClientOptions,
+} from "./adapters/http/engine-client.js";
 export { ConfigError, type GameMasterConfig, loadConfig, parseGoDuration } from "./config.js";
 export { type AppDeps, createApp } from "./http/app.js";
 export { buildOpenApiDocument } from "./http/openapi.js";

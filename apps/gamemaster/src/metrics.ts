@@ -1,10 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { EngineCallOutcome } from "./adapters/http/engine-client.js";
+import type { LobbyCallOutcome } from "./adapters/http/lobby-client.js";
 import type { LobbyEventType } from "./adapters/redis/lobby-events-publisher.js";
 import type { OpOutcome } from "./domain/operation.js";
 import { RUNTIME_STATUSES, type RuntimeStatus } from "./domain/runtime-status.js";
 import type { EngineOperation } from "./ports/engine-client.js";
+import type { MembershipCacheTelemetry } from "./ports/membership.js";
 import type { Telemetry } from "./ports/telemetry.js";
+import { createTurnEngineMetrics, type TurnEngineMetrics } from "./turn-engine-metrics.js";
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -12,6 +15,8 @@ export interface MetricsOptions {
   countRuntimesByStatus?: () => Promise<Partial<Record<RuntimeStatus, number>>>;
   /** Also export the process/runtime metrics of prom-client (default true). */
   defaultMetrics?: boolean;
+  /** Games in the membership cache, read on scrape. */
+  membershipCacheSize?: () => number;
 }
 
 /**
@@ -20,13 +25,18 @@ export interface MetricsOptions {
  * metrics here: turn generations, scheduler lag, membership cache, health
  * events consumed, intents published.
  */
-export interface GameMasterMetrics extends Telemetry {
+export interface GameMasterMetrics extends Telemetry, MembershipCacheTelemetry, TurnEngineMetrics {
   readonly registry: Registry;
   readonly registerRuntimeTotal: Counter<"outcome" | "error_code">;
   readonly engineCallDuration: Histogram<"operation" | "outcome">;
   readonly lobbyEventsPublished: Counter<"event_type">;
   readonly runtimesByStatus: Gauge<"status">;
   readonly httpRequestDuration: Histogram<"method" | "route" | "status">;
+  readonly membershipCacheHits: Counter;
+  readonly membershipCacheMisses: Counter;
+  readonly membershipCacheEntries: Gauge;
+  readonly lobbyCallDuration: Histogram<"outcome">;
+  observeLobbyCall(outcome: LobbyCallOutcome, seconds: number): void;
   observeEngineCall(operation: EngineOperation, outcome: EngineCallOutcome, seconds: number): void;
   recordLobbyEventPublished(eventType: LobbyEventType): void;
   observeHttpRequest(method: string, route: string, status: number, seconds: number): void;
@@ -87,13 +97,56 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     registers: [registry],
   });
 
+  const membershipCacheHits = new Counter({
+    name: "gamemaster_membership_cache_hits_total",
+    help: "Hot-path membership lookups answered from the in-process cache.",
+    registers: [registry],
+  });
+  const membershipCacheMisses = new Counter({
+    name: "gamemaster_membership_cache_misses_total",
+    help: "Hot-path membership lookups that waited for a Lobby load (own or shared).",
+    registers: [registry],
+  });
+  const cacheSize = options.membershipCacheSize;
+  const membershipCacheEntries = new Gauge({
+    name: "gamemaster_membership_cache_entries",
+    help: "Games whose roster is in the membership cache.",
+    registers: [registry],
+    collect() {
+      if (cacheSize !== undefined) {
+        this.set(cacheSize());
+      }
+    },
+  });
+  const lobbyCallDuration = new Histogram({
+    name: "gamemaster_lobby_call_duration_seconds",
+    help: "Latency of Lobby roster loads (membership-cache misses) by outcome.",
+    labelNames: ["outcome"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
   return {
+    ...createTurnEngineMetrics(registry),
     registry,
     registerRuntimeTotal,
     engineCallDuration,
     lobbyEventsPublished,
     runtimesByStatus,
     httpRequestDuration,
+    membershipCacheHits,
+    membershipCacheMisses,
+    membershipCacheEntries,
+    lobbyCallDuration,
+    recordMembershipCacheHit() {
+      membershipCacheHits.inc();
+    },
+    recordMembershipCacheMiss() {
+      membershipCacheMisses.inc();
+    },
+    observeLobbyCall(outcome, seconds) {
+      lobbyCallDuration.observe({ outcome }, seconds);
+    },
     recordRegisterRuntime(outcome: OpOutcome, errorCode: string) {
       registerRuntimeTotal.inc({ outcome, error_code: errorCode });
     },

@@ -11,6 +11,7 @@ import { serve } from "@hono/node-server";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Redis } from "ioredis";
 import type { Logger as PinoLogger } from "pino";
+import { createHttpAgent } from "./adapters/http/engine-client.js";
 import { MIGRATIONS_FOLDER, MIGRATIONS_SCHEMA } from "./adapters/postgres/migrations.js";
 import { schema } from "./adapters/postgres/schema.js";
 import type { GameMasterConfig } from "./config.js";
@@ -117,12 +118,23 @@ export async function startGameMaster(
   const db = createDatabase(pool, schema);
   const lifecycle = new Lifecycle(logger);
   let adapters: GameMasterAdapters | undefined;
+  let services: GameMasterServices | undefined;
   const metrics = createMetrics({
     countRuntimesByStatus: () =>
       adapters === undefined ? Promise.resolve({}) : adapters.runtimeRecords.countByStatus(),
+    membershipCacheSize: () => services?.memberships.size ?? 0,
   });
-  adapters = createAdapters({ config, db, redis, metrics });
-  const services = createServices({ adapters, metrics, clock });
+  // One keep-alive pool for every outgoing HTTP call (engines, Lobby), closed
+  // last at shutdown, after the workers that may still call an engine.
+  const httpAgent = createHttpAgent();
+  lifecycle.onShutdown("http agent", () => httpAgent.close());
+  adapters = createAdapters({ config, db, redis, metrics, httpAgent });
+  services = createServices({
+    adapters,
+    metrics,
+    clock,
+    membershipCache: config.membershipCache,
+  });
 
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 1_000;
   const app = createApp({

@@ -1,23 +1,42 @@
 import type { Redis } from "ioredis";
+import type { Dispatcher } from "undici";
 import { HttpEngineClient } from "./adapters/http/engine-client.js";
+import { HttpLobbyClient } from "./adapters/http/lobby-client.js";
+import { HttpRtmClient } from "./adapters/http/rtm-client.js";
+import { PlayerAccessCache, watchStoreWrites } from "./adapters/player-access-cache.js";
 import type { Database } from "./adapters/postgres/database.js";
 import { PostgresEngineVersionStore } from "./adapters/postgres/engine-version-store.js";
 import { PostgresOperationLog } from "./adapters/postgres/operation-log.js";
+import { PostgresPlayerAccessStore } from "./adapters/postgres/player-access-store.js";
 import { PostgresPlayerMappingStore } from "./adapters/postgres/player-mapping-store.js";
 import { PostgresRuntimeRecordStore } from "./adapters/postgres/runtime-record-store.js";
 import { RedisLobbyEventsPublisher } from "./adapters/redis/lobby-events-publisher.js";
+import { RedisNotificationPublisher } from "./adapters/redis/notification-publisher.js";
 import type { GameMasterConfig } from "./config.js";
 import type { GameMasterMetrics } from "./metrics.js";
 import type { Clock } from "./ports/clock.js";
 import type { EngineClient } from "./ports/engine-client.js";
 import type { EngineVersionStore } from "./ports/engine-version-store.js";
+import type { LobbyClient } from "./ports/lobby-client.js";
 import type { LobbyEventsPublisher } from "./ports/lobby-events-publisher.js";
+import type { NotificationPublisher } from "./ports/notification-publisher.js";
 import type { OperationLog } from "./ports/operation-log.js";
+import type { PlayerAccessStore } from "./ports/player-access.js";
 import type { PlayerMappingStore } from "./ports/player-mapping-store.js";
+import type { RtmClient } from "./ports/rtm-client.js";
 import type { RuntimeRecordStore } from "./ports/runtime-record-store.js";
+import { BanishRaceService } from "./services/banish-race.js";
 import { EngineVersionService } from "./services/engine-versions.js";
+import { ForceNextTurnService } from "./services/force-next-turn.js";
+import { LastStatsMemory, rememberingLobbyEvents } from "./services/last-stats.js";
+import { MembershipCache } from "./services/membership-cache.js";
+import { PatchRuntimeService } from "./services/patch-runtime.js";
+import { PlayerActionService } from "./services/player-actions.js";
 import { RegisterRuntimeService } from "./services/register-runtime.js";
+import { RuntimeNotifier } from "./services/runtime-notifier.js";
 import { RuntimeQueryService } from "./services/runtimes.js";
+import { StopRuntimeService } from "./services/stop-runtime.js";
+import { TurnGenerationService } from "./services/turn-generation.js";
 
 /** Every adapter, typed by its port. */
 export interface GameMasterAdapters {
@@ -27,6 +46,14 @@ export interface GameMasterAdapters {
   operationLog: OperationLog;
   engine: EngineClient;
   lobbyEvents: LobbyEventsPublisher;
+  /** Runtime status + player mapping in one query (hot path, issue 5). */
+  playerAccess: PlayerAccessStore;
+  /** Lobby's roster endpoint (membership cache misses, issue 5). */
+  lobby: LobbyClient;
+  /** Runtime Manager stop / patch (admin operations, issue 4). */
+  rtm: RtmClient;
+  /** notification:intents (turn engine, issue 4). */
+  notifications: NotificationPublisher;
 }
 
 /** Every service. Later features (turn generation, admin ops, hot path) add theirs here. */
@@ -34,6 +61,18 @@ export interface GameMasterServices {
   registerRuntime: RegisterRuntimeService;
   runtimes: RuntimeQueryService;
   engineVersions: EngineVersionService;
+  /** In-process membership cache in front of Lobby (issue 5). */
+  memberships: MembershipCache;
+  /** Player commands, orders and reports (issue 5). */
+  playerActions: PlayerActionService;
+  /** Lobby events + notification intents of the turn engine (issue 4). */
+  notifier: RuntimeNotifier;
+  /** Turn generation for the scheduler, force-next-turn and reconciliation (issue 4). */
+  turnGeneration: TurnGenerationService;
+  forceNextTurn: ForceNextTurnService;
+  stopRuntime: StopRuntimeService;
+  patchRuntime: PatchRuntimeService;
+  banishRace: BanishRaceService;
 }
 
 /** Builds the adapters over the open database and Redis connection. */
@@ -42,23 +81,55 @@ export function createAdapters(input: {
   db: Database;
   redis: Redis;
   metrics: GameMasterMetrics;
+  /**
+   * Keep-alive connection pool shared by the HTTP clients (engine, Lobby);
+   * the composition root closes it at shutdown. Without one each client
+   * opens its own.
+   */
+  httpAgent?: Dispatcher;
 }): GameMasterAdapters {
   const { config, db, redis, metrics } = input;
+  const dispatcher = input.httpAgent === undefined ? {} : { dispatcher: input.httpAgent };
+  // The hot path's runtime view (decision 061): every write to runtime
+  // records or player mappings goes through a watched store and invalidates it.
+  const playerAccess = new PlayerAccessCache({
+    store: new PostgresPlayerAccessStore(db),
+    ttlMs: config.runtimeCacheTtlMs,
+    maxGames: config.membershipCache.maxGames,
+  });
   return {
-    runtimeRecords: new PostgresRuntimeRecordStore(db),
+    runtimeRecords: watchStoreWrites(new PostgresRuntimeRecordStore(db), playerAccess),
     engineVersions: new PostgresEngineVersionStore(db),
-    playerMappings: new PostgresPlayerMappingStore(db),
+    playerMappings: watchStoreWrites(new PostgresPlayerMappingStore(db), playerAccess),
     operationLog: new PostgresOperationLog(db),
     engine: new HttpEngineClient({
       timeoutMs: config.engine.timeoutMs,
       turnTimeoutMs: config.engine.turnTimeoutMs,
       observe: (operation, outcome, seconds) =>
         metrics.observeEngineCall(operation, outcome, seconds),
+      ...dispatcher,
     }),
     lobbyEvents: new RedisLobbyEventsPublisher({
       redis,
       stream: config.streams.lobbyEvents,
       onPublished: (eventType) => metrics.recordLobbyEventPublished(eventType),
+    }),
+    playerAccess,
+    lobby: new HttpLobbyClient({
+      baseUrl: config.lobbyBaseUrl,
+      timeoutMs: config.lobbyTimeoutMs,
+      observe: (outcome, seconds) => metrics.observeLobbyCall(outcome, seconds),
+      ...dispatcher,
+    }),
+    rtm: new HttpRtmClient({
+      baseUrl: config.rtmBaseUrl,
+      timeoutMs: config.rtmTimeoutMs,
+      observe: (operation, outcome, seconds) => metrics.observeRtmCall(operation, outcome, seconds),
+    }),
+    notifications: new RedisNotificationPublisher({
+      redis,
+      stream: config.streams.notificationIntents,
+      onPublished: (notificationType) => metrics.recordIntentPublished(notificationType),
     }),
   };
 }
@@ -68,8 +139,47 @@ export function createServices(input: {
   adapters: GameMasterAdapters;
   metrics: GameMasterMetrics;
   clock: Clock;
+  /** TTL and size of the membership cache (`config.membershipCache`). */
+  membershipCache: { ttlMs: number; maxGames: number };
 }): GameMasterServices {
   const { adapters, metrics, clock } = input;
+  const memberships = new MembershipCache({
+    lobby: adapters.lobby,
+    ttlMs: input.membershipCache.ttlMs,
+    maxGames: input.membershipCache.maxGames,
+    telemetry: metrics,
+  });
+  // Snapshots without an engine answer (failure, stop, health) repeat the
+  // last published stats; register-runtime's snapshot seeds them.
+  const lastStats = new LastStatsMemory();
+  const lobbyEvents = rememberingLobbyEvents(adapters.lobbyEvents, lastStats);
+  const notifier = new RuntimeNotifier({
+    lobbyEvents,
+    notifications: adapters.notifications,
+    lastStats,
+    telemetry: metrics,
+    // Decision 050: intents go to the mapped players Lobby lists as active;
+    // when Lobby cannot answer, to every mapped player (a turn never fails
+    // because Lobby is down).
+    activeMembers: async (gameId, userIds) => {
+      const active: string[] = [];
+      for (const userId of userIds) {
+        if ((await memberships.resolve(gameId, userId)) === "active") {
+          active.push(userId);
+        }
+      }
+      return active;
+    },
+  });
+  const turnGeneration = new TurnGenerationService({
+    runtimeRecords: adapters.runtimeRecords,
+    playerMappings: adapters.playerMappings,
+    operationLog: adapters.operationLog,
+    engine: adapters.engine,
+    notifier,
+    telemetry: metrics,
+    clock,
+  });
   return {
     registerRuntime: new RegisterRuntimeService({
       runtimeRecords: adapters.runtimeRecords,
@@ -77,13 +187,46 @@ export function createServices(input: {
       playerMappings: adapters.playerMappings,
       operationLog: adapters.operationLog,
       engine: adapters.engine,
-      lobbyEvents: adapters.lobbyEvents,
+      lobbyEvents,
       telemetry: metrics,
       clock,
     }),
     runtimes: new RuntimeQueryService({ runtimeRecords: adapters.runtimeRecords }),
     engineVersions: new EngineVersionService({
       engineVersions: adapters.engineVersions,
+      clock,
+    }),
+    memberships,
+    playerActions: new PlayerActionService({
+      playerAccess: adapters.playerAccess,
+      memberships,
+      engine: adapters.engine,
+    }),
+    notifier,
+    turnGeneration,
+    forceNextTurn: new ForceNextTurnService({
+      runtimeRecords: adapters.runtimeRecords,
+      turnGeneration,
+    }),
+    stopRuntime: new StopRuntimeService({
+      runtimeRecords: adapters.runtimeRecords,
+      operationLog: adapters.operationLog,
+      rtm: adapters.rtm,
+      notifier,
+      clock,
+    }),
+    patchRuntime: new PatchRuntimeService({
+      runtimeRecords: adapters.runtimeRecords,
+      engineVersions: adapters.engineVersions,
+      operationLog: adapters.operationLog,
+      rtm: adapters.rtm,
+      clock,
+    }),
+    banishRace: new BanishRaceService({
+      runtimeRecords: adapters.runtimeRecords,
+      playerMappings: adapters.playerMappings,
+      operationLog: adapters.operationLog,
+      engine: adapters.engine,
       clock,
     }),
   };

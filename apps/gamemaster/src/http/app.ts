@@ -7,23 +7,32 @@ import {
 } from "@galaxy/errors";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
-import { requestId } from "hono/request-id";
 import type { Logger } from "../ports/logger.js";
+import type { MembershipResolver } from "../ports/membership.js";
 import type { EngineVersionService } from "../services/engine-versions.js";
+import type { PlayerActionService } from "../services/player-actions.js";
 import type { RegisterRuntimeService } from "../services/register-runtime.js";
 import type { RuntimeQueryService } from "../services/runtimes.js";
 import type { AppEnv } from "./context.js";
 import { requestContext } from "./middleware/request-context.js";
+import { requestId } from "./node-request.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { type AdminRouteServices, registerAdminRoutes } from "./routes/admin.js";
 import { registerEngineVersionRoutes } from "./routes/engine-versions.js";
 import { type ReadinessCheck, registerHealthRoutes } from "./routes/health.js";
+import { registerMembershipRoutes } from "./routes/memberships.js";
+import { isPlayerRequest, PLAYER_ROUTE_PATTERNS, registerPlayerRoutes } from "./routes/player.js";
 import { registerRuntimeRoutes } from "./routes/runtimes.js";
 
 /** The services the routes delegate to. Later features add theirs here. */
-export interface AppServices {
+export interface AppServices extends AdminRouteServices {
   registerRuntime: RegisterRuntimeService;
   runtimes: RuntimeQueryService;
   engineVersions: EngineVersionService;
+  /** The player hot path: commands, orders, reports (issue 5). */
+  playerActions: PlayerActionService;
+  /** The membership cache, for Lobby's invalidate hook (issue 5). */
+  memberships: MembershipResolver;
 }
 
 /** Collaborators of {@link createApp}. */
@@ -55,26 +64,28 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use(
     requestContext({
       logger: deps.logger,
+      quietSuccessRoutes: new Set(PLAYER_ROUTE_PATTERNS),
       ...(deps.observeRequest === undefined ? {} : { observe: deps.observeRequest }),
     }),
   );
-  app.use(
-    bodyLimit({
-      maxSize: deps.maxBodyBytes,
-      // Decision 010: an oversized body is an invalid request (400), so the
-      // status always matches the code of the envelope. The rest of the body
-      // is never read, so the connection is closed rather than reused.
-      onError: (c) =>
-        c.json(
-          errorEnvelope(
-            "invalid_request",
-            `request body too large (limit ${deps.maxBodyBytes} bytes)`,
-          ),
-          400,
-          { connection: "close" },
+  const limitBody = bodyLimit({
+    maxSize: deps.maxBodyBytes,
+    // Decision 010: an oversized body is an invalid request (400), so the
+    // status always matches the code of the envelope. The rest of the body
+    // is never read, so the connection is closed rather than reused.
+    onError: (c) =>
+      c.json(
+        errorEnvelope(
+          "invalid_request",
+          `request body too large (limit ${deps.maxBodyBytes} bytes)`,
         ),
-    }),
-  );
+        400,
+        { connection: "close" },
+      ),
+  });
+  // The hot-path routes enforce the same limit while reading their body
+  // (routes/player.ts); this middleware would first build the Web Request.
+  app.use((c, next) => (isPlayerRequest(c.req.path) ? next() : limitBody(c, next)));
 
   app.onError((err, c) => {
     const logger = c.get("logger") ?? deps.logger;
@@ -89,6 +100,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerHealthRoutes(app, { readiness: deps.readiness });
   registerRuntimeRoutes(app, deps.services);
   registerEngineVersionRoutes(app, deps.services);
+  registerPlayerRoutes(app, { ...deps.services, maxBodyBytes: deps.maxBodyBytes });
+  registerMembershipRoutes(app, deps.services);
+  registerAdminRoutes(app, deps.services);
 
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get("/openapi.json", (c) => {

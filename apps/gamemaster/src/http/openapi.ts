@@ -17,6 +17,11 @@ export const OPENAPI_DOCUMENT_CONFIG = {
     { name: "runtimes", description: "Runtime records of running games." },
     { name: "engine-versions", description: "The engine-version registry." },
     { name: "probes", description: "Liveness and readiness." },
+    {
+      name: "player",
+      description:
+        "The player hot path behind the Edge Gateway (commands, orders, reports) and Lobby's membership-cache invalidation hook.",
+    },
   ],
 } as const;
 

@@ -8,4 +8,6 @@ export interface Logger {
   warn: LogFn;
   error: LogFn;
   child(bindings: Record<string, unknown>): Logger;
+  /** Whether lines of `level` are written (pino has it); absent means "assume yes". */
+  isLevelEnabled?(level: string): boolean;
 }

@@ -21,6 +21,28 @@ export interface UpdateRecordInput {
   now: Date;
 }
 
+/**
+ * What a {@link RuntimeRecordStore.compareAndSet} expects the row to hold.
+ * `status` is always compared; the other columns only when given.
+ */
+export interface RecordExpectation {
+  status: RuntimeStatus;
+  /** Compared at millisecond precision; null means "IS NULL". */
+  nextGenerationAt?: Date | null;
+  currentTurn?: number;
+  skipNextTick?: boolean;
+}
+
+/** Input of {@link RuntimeRecordStore.compareAndSet}. */
+export interface CompareAndSetInput {
+  gameId: string;
+  expected: RecordExpectation;
+  /** New status; omitted → the status is left as it is. */
+  to?: RuntimeStatus;
+  patch?: RuntimeRecordPatch;
+  now: Date;
+}
+
 /** Filter and page of {@link RuntimeRecordStore.list}. */
 export interface ListRuntimesQuery {
   status?: RuntimeStatus;
@@ -42,6 +64,14 @@ export interface RuntimeRecordStore {
   updateStatus(input: UpdateStatusInput): Promise<boolean>;
   /** Updates other columns; false when the row is gone (or not in `expectedStatus`). */
   update(input: UpdateRecordInput): Promise<boolean>;
+  /**
+   * One guarded `UPDATE … WHERE game_id AND status = … [AND next_generation_at
+   * = …] [AND current_turn = …] [AND skip_next_tick = …] RETURNING *`: the row
+   * as written when this caller won, null when the row is gone or no longer
+   * matches. The turn engine's CAS (a stale scheduler tick cannot regenerate a
+   * turn because the activation it handles is part of the guard).
+   */
+  compareAndSet(input: CompareAndSetInput): Promise<RuntimeRecord | null>;
   /** Deletes the record and, in the same transaction, its player mappings. */
   deleteWithMappings(gameId: string): Promise<void>;
   /** Records ordered by game id. */

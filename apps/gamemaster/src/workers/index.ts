@@ -1,10 +1,15 @@
+import { createStreamOffsetStore } from "@galaxy/redisconn";
 import type { Redis } from "ioredis";
 import type { GameMasterConfig } from "../config.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { GameMasterMetrics } from "../metrics.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
+import { RestartReconciler } from "../services/restart-reconciliation.js";
 import type { GameMasterAdapters, GameMasterServices } from "../wiring.js";
+import { HealthEventHandler, startHealthEventsConsumer } from "./health-events.js";
+import { SchedulerTicker } from "./scheduler.js";
+import { startReconcileLoop } from "./scheduler-reconciler.js";
 
 /** What a background worker gets from the composition root. */
 export interface WorkerContext {
@@ -22,10 +27,73 @@ export interface WorkerContext {
   openRedis(name: string, options?: { commandTimeoutMs?: number }): Redis;
 }
 
+/** Pause between reconciliation passes while an interrupted turn is still pending. */
+const RECONCILE_RETRY_MIN_MS = 500;
+/** Pause between reconciliation sweeps when nothing is pending. */
+const RECONCILE_SWEEP_MS = 30_000;
+
 /**
  * Starts the background workers after the HTTP listener is up. Each worker
  * registers its stop on `ctx.lifecycle` so that SIGTERM lets it finish its
- * in-flight work. Issue 3 has none yet; the scheduler ticker (issue 4) and
- * the runtime:health_events consumer (issue 5) start here.
+ * in-flight work (hooks run last-registered first: health consumer, then
+ * scheduler — which waits for its turns — then the reconciler).
+ *
+ * 1. Restart reconciliation of games left in generation_in_progress (SPEC §6),
+ *    before the scheduler starts; start-up waits for its first pass at most
+ *    twice the engine timeout, the rest continues on a timer.
+ * 2. The scheduler ticker.
+ * 3. The runtime:health_events consumer on its own Redis connection.
  */
-export async function startWorkers(_ctx: WorkerContext): Promise<void> {}
+export async function startWorkers(ctx: WorkerContext): Promise<void> {
+  const { config, adapters, services, lifecycle, metrics, clock } = ctx;
+
+  const reconciler = new RestartReconciler({
+    runtimeRecords: adapters.runtimeRecords,
+    engine: adapters.engine,
+    turnGeneration: services.turnGeneration,
+    logger: ctx.logger.child({ worker: "reconciler" }),
+    graceMs: config.engine.turnTimeoutMs,
+    concurrency: config.scheduler.concurrency,
+  });
+  const reconcileLoop = startReconcileLoop({
+    reconciler,
+    logger: ctx.logger.child({ worker: "reconciler" }),
+    retryMs: Math.max(config.scheduler.intervalMs, RECONCILE_RETRY_MIN_MS),
+    sweepMs: RECONCILE_SWEEP_MS,
+    firstPassBudgetMs: 2 * config.engine.timeoutMs,
+  });
+  lifecycle.onShutdown("reconciler", () => reconcileLoop.stop());
+  await reconcileLoop.firstPass;
+
+  const scheduler = new SchedulerTicker({
+    runtimeRecords: adapters.runtimeRecords,
+    turnGeneration: services.turnGeneration,
+    telemetry: metrics,
+    clock,
+    logger: ctx.logger.child({ worker: "scheduler" }),
+    intervalMs: config.scheduler.intervalMs,
+    concurrency: config.scheduler.concurrency,
+  });
+  scheduler.start();
+  lifecycle.onShutdown("scheduler", () => scheduler.stop());
+
+  const healthLogger = ctx.logger.child({ worker: "health_events" });
+  const healthEvents = startHealthEventsConsumer({
+    redis: ctx.openRedis("health-events-reader"),
+    // The offset store must not queue behind the reader's XREAD BLOCK.
+    offsets: createStreamOffsetStore(
+      ctx.openRedis("health-events-offsets", { commandTimeoutMs: 2_000 }),
+    ),
+    stream: config.streams.healthEvents,
+    handler: new HealthEventHandler({
+      runtimeRecords: adapters.runtimeRecords,
+      operationLog: adapters.operationLog,
+      notifier: services.notifier,
+      telemetry: metrics,
+      clock,
+      logger: healthLogger,
+    }),
+    logger: healthLogger,
+  });
+  lifecycle.onShutdown("health events consumer", () => healthEvents.stop());
+}

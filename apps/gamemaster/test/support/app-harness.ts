@@ -2,6 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../../src/http/app.js";
 import type { AppEnv } from "../../src/http/context.js";
 import { EngineVersionService } from "../../src/services/engine-versions.js";
+import { MembershipCache } from "../../src/services/membership-cache.js";
+import { PlayerActionService } from "../../src/services/player-actions.js";
 import { RegisterRuntimeService } from "../../src/services/register-runtime.js";
 import { RuntimeQueryService } from "../../src/services/runtimes.js";
 import {
@@ -14,16 +16,41 @@ import {
   MemoryRuntimeStore,
   MemoryTelemetry,
 } from "./fakes.js";
+import { FakeLobby, MemoryPlayerAccess, ScriptedEngine } from "./hot-path-fakes.js";
+import { createTurnEngineServices } from "./turn-fakes.js";
 
 /** The GM app over in-memory fakes, for in-process route tests. */
-export function createTestApp(options: { maxBodyBytes?: number; down?: string[] } = {}) {
+export function createTestApp(
+  options: {
+    maxBodyBytes?: number;
+    down?: string[];
+    /** Membership cache settings (default TTL 30 s, 100 games, a hand-moved clock at 0). */
+    membershipCache?: { ttlMs?: number; maxGames?: number; now?: () => number };
+  } = {},
+) {
   const clock = new FakeClock();
   const runtimes = new MemoryRuntimeStore();
   const versions = new MemoryEngineVersionStore(runtimes);
   const operationLog = new MemoryOperationLog();
   const lobbyEvents = new MemoryLobbyEvents();
   const engine = new FakeEngine();
+  const hotEngine = new ScriptedEngine();
+  const lobby = new FakeLobby();
+  const playerAccess = new MemoryPlayerAccess(runtimes);
+  const memberships = new MembershipCache({
+    lobby,
+    ttlMs: options.membershipCache?.ttlMs ?? 30_000,
+    maxGames: options.membershipCache?.maxGames ?? 100,
+    now: options.membershipCache?.now ?? (() => 0),
+  });
   const logger = new MemoryLogger();
+  const turnEngine = createTurnEngineServices({
+    clock,
+    runtimes,
+    versions,
+    operationLog,
+    lobbyEvents,
+  });
   const down = options.down ?? [];
   const app: OpenAPIHono<AppEnv> = createApp({
     services: {
@@ -39,13 +66,33 @@ export function createTestApp(options: { maxBodyBytes?: number; down?: string[] 
       }),
       runtimes: new RuntimeQueryService({ runtimeRecords: runtimes }),
       engineVersions: new EngineVersionService({ engineVersions: versions, clock }),
+      memberships,
+      playerActions: new PlayerActionService({ playerAccess, memberships, engine: hotEngine }),
+      forceNextTurn: turnEngine.forceNextTurn,
+      stopRuntime: turnEngine.stopRuntime,
+      patchRuntime: turnEngine.patchRuntime,
+      banishRace: turnEngine.banishRace,
     },
     logger,
     readiness: async () => ({ down }),
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     metrics: { contentType: "text/plain; version=0.0.4", render: async () => "# metrics\n" },
   });
-  return { app, clock, runtimes, versions, operationLog, lobbyEvents, engine, logger };
+  return {
+    app,
+    clock,
+    runtimes,
+    versions,
+    operationLog,
+    lobbyEvents,
+    engine,
+    logger,
+    hotEngine,
+    lobby,
+    playerAccess,
+    memberships,
+    turnEngine,
+  };
 }
 
 /** JSON request helper for `app.request`. */

@@ -23,6 +23,7 @@ import type { Logger } from "../../src/ports/logger.js";
 import type { OperationLog } from "../../src/ports/operation-log.js";
 import type { PlayerMappingStore } from "../../src/ports/player-mapping-store.js";
 import type {
+  CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
   UpdateRecordInput,
@@ -117,6 +118,30 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     }
     this.records.set(input.gameId, { ...record, ...input.patch, updatedAt: input.now });
     return true;
+  }
+  async compareAndSet(input: CompareAndSetInput): Promise<RuntimeRecord | null> {
+    this.faults.check("compareAndSet");
+    const record = this.records.get(input.gameId);
+    const { expected } = input;
+    if (
+      record === undefined ||
+      record.status !== expected.status ||
+      (expected.nextGenerationAt !== undefined &&
+        (record.nextGenerationAt?.getTime() ?? null) !==
+          (expected.nextGenerationAt?.getTime() ?? null)) ||
+      (expected.currentTurn !== undefined && record.currentTurn !== expected.currentTurn) ||
+      (expected.skipNextTick !== undefined && record.skipNextTick !== expected.skipNextTick)
+    ) {
+      return null;
+    }
+    const updated: RuntimeRecord = {
+      ...record,
+      ...input.patch,
+      ...(input.to === undefined ? {} : { status: input.to }),
+      updatedAt: input.now,
+    };
+    this.records.set(input.gameId, updated);
+    return { ...updated };
   }
   async deleteWithMappings(gameId: string): Promise<void> {
     this.faults.check("deleteWithMappings");

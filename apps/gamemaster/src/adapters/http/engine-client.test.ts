@@ -10,9 +10,11 @@ let server: Server;
 let base: string;
 let handler: Handler;
 const received: { method: string; url: string; body: string }[] = [];
+const sockets = new Set<unknown>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
+    sockets.add(req.socket);
     let body = "";
     req.on("data", (chunk) => {
       body += chunk;
@@ -190,5 +192,64 @@ describe("engineErrorMessage", () => {
     ["{}", "{}"],
   ])("%j → %j", (body, expected) => {
     expect(engineErrorMessage(body, 400)).toBe(expected);
+  });
+});
+
+describe("HttpEngineClient hot path", () => {
+  it.each([
+    ["an empty body", ""],
+    ["an HTML page", "<html>oops</html>"],
+    ["a JSON array", "[1,2]"],
+  ])("maps a 2xx with %s to engine_protocol_violation", async (_name, text) => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(text);
+    };
+    for (const call of [
+      client.command(base, "Borg", [{}]),
+      client.order(base, "Borg", []),
+      client.report(base, "Borg", 1),
+    ]) {
+      const error = await failure(call);
+      expect([error.code, error.status]).toEqual(["engine_protocol_violation", 502]);
+    }
+    expect(observed.at(-1)).toEqual({ operation: "report", outcome: "protocol_violation" });
+  });
+
+  it("relays a 2xx JSON object with surrounding whitespace", async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(' {"a":1}\n');
+    };
+    expect((await client.command(base, "Borg", [{}])).body).toBe(' {"a":1}\n');
+  });
+
+  it("maps a 3xx to engine_protocol_violation without following it", async () => {
+    handler = (_req, _body, res) => {
+      res.writeHead(302, { location: "http://127.0.0.1:9/elsewhere" });
+      res.end();
+    };
+    const error = await failure(client.command(base, "Borg", [{}]));
+    expect(error.code).toBe("engine_protocol_violation");
+    expect(received).toHaveLength(1);
+  });
+
+  it("reuses keep-alive connections instead of opening one per call", async () => {
+    handler = json(200, { ok: true });
+    sockets.clear();
+    for (let index = 0; index < 20; index += 1) {
+      await client.command(base, "Borg", [{}]);
+    }
+    await Promise.all(Array.from({ length: 5 }, () => client.report(base, "Borg", 0)));
+    // Sequential calls share one or two sockets; the concurrent burst adds at most its width.
+    expect(sockets.size).toBeLessThanOrEqual(7);
+  });
+
+  it("closes its own connection pool", async () => {
+    const own = new HttpEngineClient({ timeoutMs: 300, turnTimeoutMs: 300 });
+    handler = json(200, { ok: true });
+    await own.command(base, "Borg", [{}]);
+    await own.close();
+    await expect(own.command(base, "Borg", [{}])).rejects.toThrow();
   });
 });

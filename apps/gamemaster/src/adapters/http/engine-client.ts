@@ -1,4 +1,6 @@
+import { EventEmitter } from "node:events";
 import { GalaxyError } from "@galaxy/errors";
+import { Agent, type Dispatcher, request } from "undici";
 import { z } from "zod";
 import type {
   EngineClient,
@@ -18,8 +20,37 @@ export interface HttpEngineClientOptions {
   turnTimeoutMs: number;
   /** Observes every call (latency metric). */
   observe?: (operation: EngineOperation, outcome: EngineCallOutcome, seconds: number) => void;
-  /** Replaceable for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /**
+   * The connection pool the calls go through (shared with the other HTTP
+   * clients of the process); by default the client opens its own with
+   * {@link createHttpAgent} and {@link HttpEngineClient.close} closes it.
+   */
+  dispatcher?: Dispatcher;
+}
+
+/** Options of {@link createHttpAgent}. */
+export interface HttpAgentOptions {
+  /** Most sockets kept open per origin (engine, Lobby, RTM); default 128. */
+  connectionsPerOrigin?: number;
+  /** How long an idle socket is kept for reuse; default 30 s (capped by the server's hint). */
+  keepAliveTimeoutMs?: number;
+}
+
+/**
+ * The keep-alive connection pool of GM's outgoing HTTP calls (undici Agent:
+ * one pool per origin). undici's `request` over a pool costs about half of
+ * what the global `fetch` costs per call, which is most of the hot path's
+ * own CPU besides the database query (see bench/README.md). The per-origin
+ * cap keeps a burst of player requests from opening unbounded sockets to one
+ * engine; requests beyond it queue and still obey their operation deadline.
+ */
+export function createHttpAgent(options: HttpAgentOptions = {}): Agent {
+  return new Agent({
+    connections: options.connectionsPerOrigin ?? 128,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs ?? 30_000, 30_000),
+    pipelining: 1,
+  });
 }
 
 const playerSchema = z.object({
@@ -86,6 +117,30 @@ function joinUrl(endpoint: string, path: string): string {
   return `${endpoint.replace(/\/+$/, "")}${path}`;
 }
 
+/**
+ * Whether a 2xx hot-path body looks like the JSON object the engine contract
+ * promises (`EngineResult`). Only the outer braces are checked: the body is
+ * relayed verbatim, and a full parse of a large report would cost more than
+ * the relay itself; this still catches an empty body or an HTML error page.
+ */
+function looksLikeJsonObject(body: string): boolean {
+  const text = body.trim();
+  return text.startsWith("{") && text.endsWith("}");
+}
+
+function headerValue(value: string | string[] | undefined): string {
+  return Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
+}
+
+/** Operations whose 2xx body GM relays verbatim to the player (SPEC §5.3). */
+const RELAYED_OPERATIONS: ReadonlySet<EngineOperation> = new Set(["command", "order", "report"]);
+
+const JSON_HEADERS = { accept: "application/json" } as const;
+const JSON_BODY_HEADERS = {
+  accept: "application/json",
+  "content-type": "application/json",
+} as const;
+
 class EngineCallError extends GalaxyError {
   constructor(
     readonly outcome: EngineCallOutcome,
@@ -105,14 +160,24 @@ interface CallSpec {
 }
 
 /**
- * {@link EngineClient} over HTTP (fetch). Every call has a deadline; the
- * response body is always consumed so that keep-alive sockets are reused.
+ * {@link EngineClient} over HTTP (undici `request` on a keep-alive pool).
+ * Every call has a deadline covering queueing, connecting, the answer and its
+ * body; the response body is always consumed so that sockets are reused.
  */
 export class HttpEngineClient implements EngineClient {
-  private readonly fetchImpl: typeof fetch;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
 
   constructor(private readonly options: HttpEngineClientOptions) {
-    this.fetchImpl = options.fetch ?? fetch;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? createHttpAgent();
+  }
+
+  /** Closes the connection pool when the client opened it itself. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) {
+      await this.dispatcher.close();
+    }
   }
 
   async init(endpoint: string, raceNames: readonly string[]): Promise<EngineState> {
@@ -200,6 +265,13 @@ export class HttpEngineClient implements EngineClient {
     const started = performance.now();
     try {
       const response = await this.exchange(endpoint, spec);
+      if (RELAYED_OPERATIONS.has(spec.operation) && !looksLikeJsonObject(response.body)) {
+        throw new EngineCallError(
+          "protocol_violation",
+          "engine_protocol_violation",
+          `engine ${spec.operation} answered ${response.status} with a body that is not a JSON object`,
+        );
+      }
       this.observe(spec.operation, undefined, started);
       return response;
     } catch (error) {
@@ -220,26 +292,33 @@ export class HttpEngineClient implements EngineClient {
   private async exchange(endpoint: string, spec: CallSpec): Promise<EngineRawResponse> {
     const timeoutMs =
       spec.operation === "turn" ? this.options.turnTimeoutMs : this.options.timeoutMs;
-    const init: RequestInit = {
-      method: spec.method,
-      redirect: "manual",
-      signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: "application/json" },
-    };
-    if (spec.body !== undefined) {
-      init.body = JSON.stringify(spec.body);
-      init.headers = { accept: "application/json", "content-type": "application/json" };
-    }
+    // One timer per call, cleared on the answer (AbortSignal.timeout would
+    // keep a timer alive for the whole deadline after every fast call). undici
+    // accepts an EventEmitter emitting "abort" as the signal, which costs far
+    // less to create than an AbortController on Node 20.
+    const deadline = new EventEmitter();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.emit("abort");
+    }, timeoutMs);
     let status: number;
     let contentType: string;
     let body: string;
     try {
-      const response = await this.fetchImpl(joinUrl(endpoint, spec.path), init);
-      status = response.status;
-      contentType = response.headers.get("content-type") ?? "";
-      body = await response.text();
+      // undici follows no redirects: a 3xx ends as engine_protocol_violation below.
+      const response = await request(joinUrl(endpoint, spec.path), {
+        method: spec.method,
+        dispatcher: this.dispatcher,
+        signal: deadline,
+        headers: spec.body === undefined ? JSON_HEADERS : JSON_BODY_HEADERS,
+        ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+      });
+      status = response.statusCode;
+      contentType = headerValue(response.headers["content-type"]);
+      body = await response.body.text();
     } catch (error) {
-      const isTimeout = error instanceof Error && error.name === "TimeoutError";
+      const isTimeout = timedOut;
       throw new EngineCallError(
         "unreachable",
         "engine_unreachable",
@@ -248,6 +327,8 @@ export class HttpEngineClient implements EngineClient {
           : `engine ${spec.operation} failed: ${connectionReason(error)}`,
         error,
       );
+    } finally {
+      clearTimeout(timer);
     }
     if (status >= 200 && status < 300) {
       return { status, contentType, body };

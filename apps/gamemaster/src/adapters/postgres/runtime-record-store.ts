@@ -1,8 +1,9 @@
 import { GalaxyError } from "@galaxy/errors";
-import { and, asc, count, eq, gt, lte, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { RuntimeRecord } from "../../domain/runtime-record.js";
 import type { RuntimeStatus } from "../../domain/runtime-status.js";
 import type {
+  CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
   UpdateRecordInput,
@@ -65,6 +66,42 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
         .where(and(...conditions))
         .returning({ gameId: runtimeRecords.gameId });
       return rows.length === 1;
+    });
+  }
+
+  compareAndSet(input: CompareAndSetInput): Promise<RuntimeRecord | null> {
+    return withPostgres("compare and set runtime record", async () => {
+      const { expected } = input;
+      const conditions: SQL[] = [
+        eq(runtimeRecords.gameId, input.gameId),
+        eq(runtimeRecords.status, expected.status),
+      ];
+      if (expected.nextGenerationAt === null) {
+        conditions.push(isNull(runtimeRecords.nextGenerationAt));
+      } else if (expected.nextGenerationAt !== undefined) {
+        // JavaScript dates carry milliseconds, PostgreSQL microseconds: a value
+        // written by SQL (now(), an operator's UPDATE) must still match the
+        // date GM read back, so the comparison is made at millisecond precision.
+        conditions.push(
+          sql`date_trunc('milliseconds', ${runtimeRecords.nextGenerationAt}) = ${expected.nextGenerationAt.toISOString()}::timestamptz`,
+        );
+      }
+      if (expected.currentTurn !== undefined) {
+        conditions.push(eq(runtimeRecords.currentTurn, expected.currentTurn));
+      }
+      if (expected.skipNextTick !== undefined) {
+        conditions.push(eq(runtimeRecords.skipNextTick, expected.skipNextTick));
+      }
+      const rows = await this.db
+        .update(runtimeRecords)
+        .set({
+          ...input.patch,
+          ...(input.to === undefined ? {} : { status: input.to }),
+          updatedAt: input.now,
+        })
+        .where(and(...conditions))
+        .returning();
+      return rows[0] ?? null;
     });
   }
 

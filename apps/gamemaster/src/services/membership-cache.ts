@@ -1,0 +1,155 @@
+import type { LobbyClient, MembershipStatus } from "../ports/lobby-client.js";
+import {
+  type MembershipCacheTelemetry,
+  type MembershipResolver,
+  noopMembershipCacheTelemetry,
+} from "../ports/membership.js";
+
+/** Options of {@link MembershipCache}. */
+export interface MembershipCacheOptions {
+  lobby: LobbyClient;
+  /** Lifetime of a loaded roster (`GAMEMASTER_MEMBERSHIP_CACHE_TTL`); 0 = never reuse one. */
+  ttlMs: number;
+  /** Most games kept (`GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES`); the least recently used go first. */
+  maxGames: number;
+  telemetry?: MembershipCacheTelemetry;
+  /**
+   * Monotonic milliseconds (default `performance.now`): a wall-clock step
+   * must neither keep a roster forever nor expire every entry at once.
+   */
+  now?: () => number;
+}
+
+interface Entry {
+  members: ReadonlyMap<string, MembershipStatus>;
+  loadedAt: number;
+}
+
+interface Load {
+  promise: Promise<ReadonlyMap<string, MembershipStatus>>;
+  /** Set by invalidate(): the roster this load brings back must not be stored. */
+  stale: boolean;
+}
+
+/**
+ * The in-process membership cache of SPEC §5.3: `game_id → {members,
+ * loadedAt}` filled from Lobby on a miss or after the TTL, bounded by an LRU
+ * on games, one Lobby call for any number of concurrent misses of one game,
+ * and `invalidate(game_id)` for Lobby's post-commit hook.
+ *
+ * A hit costs two Map operations and no allocation (the LRU order is the
+ * Map's insertion order, refreshed by re-inserting on access). A failed load
+ * is not cached: every request of the failed wave answers
+ * `service_unavailable` and the next request asks Lobby again.
+ */
+export class MembershipCache implements MembershipResolver {
+  private readonly entries = new Map<string, Entry>();
+  private readonly loads = new Map<string, Load>();
+  private readonly telemetry: MembershipCacheTelemetry;
+  private readonly now: () => number;
+
+  constructor(private readonly options: MembershipCacheOptions) {
+    if (!Number.isInteger(options.maxGames) || options.maxGames < 1) {
+      throw new RangeError(`maxGames must be a positive integer, got ${options.maxGames}`);
+    }
+    this.telemetry = options.telemetry ?? noopMembershipCacheTelemetry;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Number of games whose roster is cached. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async resolve(gameId: string, userId: string): Promise<MembershipStatus | null> {
+    const members = await this.members(gameId);
+    return members.get(userId) ?? null;
+  }
+
+  members(gameId: string): Promise<ReadonlyMap<string, MembershipStatus>> {
+    const entry = this.entries.get(gameId);
+    if (entry !== undefined && this.now() - entry.loadedAt < this.options.ttlMs) {
+      // Re-insert: the Map's iteration order is the LRU order.
+      this.entries.delete(gameId);
+      this.entries.set(gameId, entry);
+      this.telemetry.recordMembershipCacheHit();
+      return Promise.resolve(entry.members);
+    }
+    this.telemetry.recordMembershipCacheMiss();
+    return this.load(gameId);
+  }
+
+  invalidate(gameId: string): void {
+    this.entries.delete(gameId);
+    const load = this.loads.get(gameId);
+    if (load !== undefined) {
+      // A load that started before the roster change may carry the old
+      // roster: its waiters raced with the change and may use it, but it is
+      // not stored, and the next request starts a fresh load.
+      load.stale = true;
+      this.loads.delete(gameId);
+    }
+  }
+
+  /** Drops every cached roster (tests, tools). */
+  clear(): void {
+    this.entries.clear();
+    for (const load of this.loads.values()) {
+      load.stale = true;
+    }
+    this.loads.clear();
+  }
+
+  private load(gameId: string): Promise<ReadonlyMap<string, MembershipStatus>> {
+    const pending = this.loads.get(gameId);
+    if (pending !== undefined) {
+      return pending.promise;
+    }
+    const load: Load = { promise: this.fetchRoster(gameId), stale: false };
+    this.loads.set(gameId, load);
+    load.promise.then(
+      (members) => {
+        if (this.loads.get(gameId) === load) {
+          this.loads.delete(gameId);
+        }
+        if (!load.stale) {
+          this.store(gameId, { members, loadedAt: this.now() });
+        }
+      },
+      () => {
+        if (this.loads.get(gameId) === load) {
+          this.loads.delete(gameId);
+        }
+      },
+    );
+    return load.promise;
+  }
+
+  private async fetchRoster(gameId: string): Promise<ReadonlyMap<string, MembershipStatus>> {
+    const memberships = await this.options.lobby.getMemberships(gameId);
+    const members = new Map<string, MembershipStatus>();
+    for (const membership of memberships) {
+      // Lobby keeps user ids unique; should a roster ever list one twice,
+      // a non-active row wins (fail closed).
+      if (members.get(membership.userId) === undefined || membership.status !== "active") {
+        members.set(membership.userId, membership.status);
+      }
+    }
+    return members;
+  }
+
+  private store(gameId: string, entry: Entry): void {
+    if (this.options.ttlMs <= 0) {
+      return;
+    }
+    this.entries.delete(gameId);
+    this.entries.set(gameId, entry);
+    while (this.entries.size > this.options.maxGames) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) {
+        break;
+      }
+      this.entries.delete(oldest.value);
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { GalaxyError } from "@galaxy/errors";
+import type { OpOutcome } from "../domain/operation.js";
+import type { RuntimeRecord } from "../domain/runtime-record.js";
+import { assertTransition, type RuntimeStatus } from "../domain/runtime-status.js";
+import type { Clock } from "../ports/clock.js";
+import type { OperationLog } from "../ports/operation-log.js";
+import type { RtmClient, StopReason } from "../ports/rtm-client.js";
+import { STOP_REASONS } from "../ports/rtm-client.js";
+import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
+import { appendOperation, failureCode, failureMessage } from "./op-log.js";
+import type { OperationContext } from "./operation-context.js";
+import type { RuntimeNotifier } from "./runtime-notifier.js";
+
+/** Statuses an admin stop starts from (SPEC §4.1). */
+export const STOPPABLE_STATUSES: readonly RuntimeStatus[] = [
+  "running",
+  "generation_in_progress",
+  "generation_failed",
+  "engine_unreachable",
+];
+
+// The record can move between the RTM call and the CAS (a turn starts or
+// ends, a health event lands); each move is re-read and the CAS retried.
+const MAX_CAS_ATTEMPTS = 5;
+
+/** Collaborators of {@link StopRuntimeService}. */
+export interface StopRuntimeDeps {
+  runtimeRecords: RuntimeRecordStore;
+  operationLog: OperationLog;
+  rtm: RtmClient;
+  notifier: RuntimeNotifier;
+  clock: Clock;
+}
+
+/**
+ * Admin stop (SPEC §5.5): RTM stops the container first; only then the record
+ * moves to `stopped` (CAS from whatever stoppable status it has by then),
+ * `next_generation_at` is cleared, `stopped_at` set, the operation logged and
+ * a snapshot published. An RTM failure answers `runtime_manager_unavailable`
+ * and changes nothing. A stop during a turn wins: the turn's outcome then
+ * loses its CAS and is discarded.
+ */
+export class StopRuntimeService {
+  constructor(private readonly deps: StopRuntimeDeps) {}
+
+  async execute(gameId: string, reason: StopReason, ctx: OperationContext): Promise<RuntimeRecord> {
+    if (!STOP_REASONS.includes(reason)) {
+      throw new GalaxyError("invalid_request", `reason: must be one of ${STOP_REASONS.join(", ")}`);
+    }
+    const { runtimeRecords, rtm, clock } = this.deps;
+    const startedAt = clock.now();
+    const logger = ctx.logger.child({ op_kind: "stop", reason });
+    let record = await runtimeRecords.get(gameId);
+    if (record === null) {
+      throw new GalaxyError("runtime_not_found", `runtime for game "${gameId}" not found`);
+    }
+    try {
+      this.assertStoppable(record.status);
+      await rtm.stop(gameId, reason);
+
+      let written: RuntimeRecord | null = null;
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && written === null; attempt += 1) {
+        this.assertStoppable(record.status);
+        assertTransition(record.status, "stopped");
+        const now = clock.now();
+        written = await runtimeRecords.compareAndSet({
+          gameId,
+          expected: { status: record.status },
+          to: "stopped",
+          patch: { nextGenerationAt: null, stoppedAt: now, skipNextTick: false },
+          now,
+        });
+        if (written === null) {
+          const reread: RuntimeRecord | null = await runtimeRecords.get(gameId);
+          if (reread === null) {
+            throw new GalaxyError("runtime_not_found", `runtime for game "${gameId}" not found`);
+          }
+          record = reread;
+        }
+      }
+      if (written === null) {
+        throw new GalaxyError("conflict", "runtime kept changing while it was being stopped");
+      }
+      const finishedAt = clock.now();
+      await this.log(gameId, ctx, "success", undefined, startedAt, finishedAt, logger);
+      logger.info({ from_status: record.status }, "runtime stopped");
+      await this.deps.notifier.snapshot(written, finishedAt, logger);
+      return written;
+    } catch (error) {
+      await this.log(gameId, ctx, "failure", error, startedAt, clock.now(), logger);
+      logger.warn(
+        { error_code: failureCode(error), error_message: failureMessage(error) },
+        "stop runtime failed",
+      );
+      throw error;
+    }
+  }
+
+  private assertStoppable(status: RuntimeStatus): void {
+    if (!STOPPABLE_STATUSES.includes(status)) {
+      throw new GalaxyError(
+        "conflict",
+        status === "stopped" || status === "finished"
+          ? `runtime is already ${status}`
+          : `runtime is ${status}; stop needs ${STOPPABLE_STATUSES.join(", ")}`,
+      );
+    }
+  }
+
+  private log(
+    gameId: string,
+    ctx: OperationContext,
+    outcome: OpOutcome,
+    error: unknown,
+    startedAt: Date,
+    finishedAt: Date,
+    logger: OperationContext["logger"],
+  ): Promise<void> {
+    return appendOperation(
+      this.deps.operationLog,
+      {
+        gameId,
+        opKind: "stop",
+        opSource: ctx.opSource,
+        sourceRef: ctx.sourceRef,
+        outcome,
+        errorCode: error === undefined ? "" : failureCode(error),
+        errorMessage: error === undefined ? "" : failureMessage(error),
+        startedAt,
+        finishedAt,
+      },
+      logger,
+    );
+  }
+}
