@@ -1,12 +1,11 @@
 import { GalaxyError } from "@galaxy/errors";
-import type { OpOutcome } from "../domain/operation.js";
 import type { RuntimeStatus } from "../domain/runtime-status.js";
 import type { Clock } from "../ports/clock.js";
 import type { EngineClient } from "../ports/engine-client.js";
 import type { OperationLog } from "../ports/operation-log.js";
 import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
-import { appendOperation, failureCode, failureMessage } from "./op-log.js";
+import { failureCode, failureMessage, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 
 /**
@@ -59,40 +58,30 @@ export class BanishRaceService {
         );
       }
       await engine.banish(record.engineEndpoint, raceName);
-      await this.log(gameId, ctx, "success", undefined, startedAt, logger);
+      await recordOperation(this.deps.operationLog, {
+        gameId,
+        opKind: "banish",
+        ctx,
+        startedAt,
+        finishedAt: clock.now(),
+        logger,
+      });
       logger.info({ user_id: mapping.userId }, "race banished");
     } catch (error) {
-      await this.log(gameId, ctx, "failure", error, startedAt, logger);
+      await recordOperation(this.deps.operationLog, {
+        gameId,
+        opKind: "banish",
+        ctx,
+        error,
+        startedAt,
+        finishedAt: clock.now(),
+        logger,
+      });
       logger.warn(
         { error_code: failureCode(error), error_message: failureMessage(error) },
         "banish race failed",
       );
       throw error;
     }
-  }
-
-  private log(
-    gameId: string,
-    ctx: OperationContext,
-    outcome: OpOutcome,
-    error: unknown,
-    startedAt: Date,
-    logger: OperationContext["logger"],
-  ): Promise<void> {
-    return appendOperation(
-      this.deps.operationLog,
-      {
-        gameId,
-        opKind: "banish",
-        opSource: ctx.opSource,
-        sourceRef: ctx.sourceRef,
-        outcome,
-        errorCode: error === undefined ? "" : failureCode(error),
-        errorMessage: error === undefined ? "" : failureMessage(error),
-        startedAt,
-        finishedAt: this.deps.clock.now(),
-      },
-      logger,
-    );
   }
 }

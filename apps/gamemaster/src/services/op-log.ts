@@ -1,7 +1,8 @@
 import { isGalaxyError } from "@galaxy/errors";
-import type { OperationEntry } from "../domain/operation.js";
+import type { OperationEntry, OpKind } from "../domain/operation.js";
 import type { Logger } from "../ports/logger.js";
 import type { OperationLog } from "../ports/operation-log.js";
+import type { OperationContext } from "./operation-context.js";
 
 /** The stable code of an operation failure (GalaxyError code, else internal_error). */
 export function failureCode(error: unknown): string {
@@ -33,4 +34,39 @@ export async function appendOperation(
       "append operation log failed",
     );
   }
+}
+
+/**
+ * Records the outcome of one operation for the audit trail: success when
+ * `error` is undefined, else a failure carrying its stable code and message.
+ * Best effort, like {@link appendOperation}.
+ */
+export function recordOperation(
+  operationLog: OperationLog,
+  input: {
+    gameId: string;
+    opKind: OpKind;
+    ctx: OperationContext;
+    error?: unknown;
+    startedAt: Date;
+    finishedAt: Date;
+    logger?: Logger;
+  },
+): Promise<void> {
+  const failed = "error" in input && input.error !== undefined;
+  return appendOperation(
+    operationLog,
+    {
+      gameId: input.gameId,
+      opKind: input.opKind,
+      opSource: input.ctx.opSource,
+      sourceRef: input.ctx.sourceRef,
+      outcome: failed ? "failure" : "success",
+      errorCode: failed ? failureCode(input.error) : "",
+      errorMessage: failed ? failureMessage(input.error) : "",
+      startedAt: input.startedAt,
+      finishedAt: input.finishedAt,
+    },
+    input.logger ?? input.ctx.logger,
+  );
 }

@@ -1,7 +1,6 @@
 import { GalaxyError } from "@galaxy/errors";
 import semver from "semver";
 import { isPatchUpgrade, isValidSemver } from "../domain/engine-version.js";
-import type { OpOutcome } from "../domain/operation.js";
 import type { RuntimeRecord } from "../domain/runtime-record.js";
 import type { RuntimeStatus } from "../domain/runtime-status.js";
 import type { Clock } from "../ports/clock.js";
@@ -9,7 +8,7 @@ import type { EngineVersionStore } from "../ports/engine-version-store.js";
 import type { OperationLog } from "../ports/operation-log.js";
 import type { RtmClient } from "../ports/rtm-client.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
-import { appendOperation, failureCode, failureMessage } from "./op-log.js";
+import { failureCode, failureMessage, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 
 /**
@@ -104,14 +103,29 @@ export class PatchRuntimeService {
       if (written === null) {
         throw new GalaxyError("conflict", "runtime kept changing while it was being patched");
       }
-      await this.log(gameId, ctx, "success", undefined, startedAt, clock.now(), logger);
+      await recordOperation(this.deps.operationLog, {
+        gameId,
+        opKind: "patch",
+        ctx,
+        startedAt,
+        finishedAt: clock.now(),
+        logger,
+      });
       logger.info(
         { from_version: from, to_version: version, image_ref: target.imageRef },
         "runtime patched",
       );
       return written;
     } catch (error) {
-      await this.log(gameId, ctx, "failure", error, startedAt, clock.now(), logger);
+      await recordOperation(this.deps.operationLog, {
+        gameId,
+        opKind: "patch",
+        ctx,
+        error,
+        startedAt,
+        finishedAt: clock.now(),
+        logger,
+      });
       logger.warn(
         { error_code: failureCode(error), error_message: failureMessage(error) },
         "patch runtime failed",
@@ -127,31 +141,5 @@ export class PatchRuntimeService {
         `runtime is ${status}; patch needs ${PATCHABLE_STATUSES.join(", ")}`,
       );
     }
-  }
-
-  private log(
-    gameId: string,
-    ctx: OperationContext,
-    outcome: OpOutcome,
-    error: unknown,
-    startedAt: Date,
-    finishedAt: Date,
-    logger: OperationContext["logger"],
-  ): Promise<void> {
-    return appendOperation(
-      this.deps.operationLog,
-      {
-        gameId,
-        opKind: "patch",
-        opSource: ctx.opSource,
-        sourceRef: ctx.sourceRef,
-        outcome,
-        errorCode: error === undefined ? "" : failureCode(error),
-        errorMessage: error === undefined ? "" : failureMessage(error),
-        startedAt,
-        finishedAt,
-      },
-      logger,
-    );
   }
 }

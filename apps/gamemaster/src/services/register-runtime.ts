@@ -1,5 +1,4 @@
-import { GalaxyError, isGalaxyError } from "@galaxy/errors";
-import type { OpOutcome } from "../domain/operation.js";
+import { GalaxyError } from "@galaxy/errors";
 import { type RegistrationMember, registrationProblems } from "../domain/registration.js";
 import type { PlayerMapping, PlayerTurnStats, RuntimeRecord } from "../domain/runtime-record.js";
 import { assertTransition } from "../domain/runtime-status.js";
@@ -12,6 +11,7 @@ import type { OperationLog } from "../ports/operation-log.js";
 import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import type { Telemetry } from "../ports/telemetry.js";
+import { failureCode, failureMessage, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 
 /** A register-runtime request (SPEC §5.2). */
@@ -46,17 +46,6 @@ class StepFailure extends Error {
   ) {
     super("register-runtime step failed");
   }
-}
-
-function errorCodeOf(error: unknown): string {
-  return isGalaxyError(error) ? error.code : "internal_error";
-}
-
-function errorMessageOf(error: unknown): string {
-  if (isGalaxyError(error) && error.code !== "internal_error") {
-    return error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -152,9 +141,9 @@ export class RegisterRuntimeService {
       if (failure.stage === "inserted") {
         await this.rollback(input.gameId, logger);
       }
-      const code = errorCodeOf(failure.error);
-      const message = errorMessageOf(failure.error);
-      await this.appendLog(input, ctx, "failure", startedAt, code, message);
+      const code = failureCode(failure.error);
+      const message = failureMessage(failure.error);
+      await this.log(input.gameId, ctx, startedAt, failure.error);
       this.deps.telemetry.recordRegisterRuntime("failure", code);
       logger.warn(
         {
@@ -269,7 +258,7 @@ export class RegisterRuntimeService {
     result: { record: RuntimeRecord; stats: PlayerTurnStats[] },
     startedAt: Date,
   ): Promise<void> {
-    await this.appendLog(input, ctx, "success", startedAt, "", "");
+    await this.log(input.gameId, ctx, startedAt);
     this.deps.telemetry.recordRegisterRuntime("success", "");
     try {
       await this.deps.lobbyEvents.publishSnapshotUpdate({
@@ -293,32 +282,20 @@ export class RegisterRuntimeService {
     }
   }
 
-  private async appendLog(
-    input: RegisterRuntimeInput,
+  private log(
+    gameId: string,
     ctx: OperationContext,
-    outcome: OpOutcome,
     startedAt: Date,
-    errorCode: string,
-    errorMessage: string,
+    error?: unknown,
   ): Promise<void> {
-    try {
-      await this.deps.operationLog.append({
-        gameId: input.gameId,
-        opKind: "register_runtime",
-        opSource: ctx.opSource,
-        sourceRef: ctx.sourceRef,
-        outcome,
-        errorCode,
-        errorMessage,
-        startedAt,
-        finishedAt: this.deps.clock.now(),
-      });
-    } catch (error) {
-      ctx.logger.error(
-        { err: error, outcome, error_code: errorCode },
-        "append operation log failed",
-      );
-    }
+    return recordOperation(this.deps.operationLog, {
+      gameId,
+      opKind: "register_runtime",
+      ctx,
+      error,
+      startedAt,
+      finishedAt: this.deps.clock.now(),
+    });
   }
 }
 

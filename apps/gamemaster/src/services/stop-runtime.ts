@@ -1,5 +1,4 @@
 import { GalaxyError } from "@galaxy/errors";
-import type { OpOutcome } from "../domain/operation.js";
 import type { RuntimeRecord } from "../domain/runtime-record.js";
 import { assertTransition, type RuntimeStatus } from "../domain/runtime-status.js";
 import type { Clock } from "../ports/clock.js";
@@ -7,7 +6,7 @@ import type { OperationLog } from "../ports/operation-log.js";
 import type { RtmClient, StopReason } from "../ports/rtm-client.js";
 import { STOP_REASONS } from "../ports/rtm-client.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
-import { appendOperation, failureCode, failureMessage } from "./op-log.js";
+import { failureCode, failureMessage, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 import type { RuntimeNotifier } from "./runtime-notifier.js";
 
@@ -82,12 +81,27 @@ export class StopRuntimeService {
         throw new GalaxyError("conflict", "runtime kept changing while it was being stopped");
       }
       const finishedAt = clock.now();
-      await this.log(gameId, ctx, "success", undefined, startedAt, finishedAt, logger);
+      await recordOperation(this.deps.operationLog, {
+        gameId,
+        opKind: "stop",
+        ctx,
+        startedAt,
+        finishedAt: finishedAt,
+        logger,
+      });
       logger.info({ from_status: record.status }, "runtime stopped");
       await this.deps.notifier.snapshot(written, finishedAt, logger);
       return written;
     } catch (error) {
-      await this.log(gameId, ctx, "failure", error, startedAt, clock.now(), logger);
+      await recordOperation(this.deps.operationLog, {
+        gameId,
+        opKind: "stop",
+        ctx,
+        error,
+        startedAt,
+        finishedAt: clock.now(),
+        logger,
+      });
       logger.warn(
         { error_code: failureCode(error), error_message: failureMessage(error) },
         "stop runtime failed",
@@ -105,31 +119,5 @@ export class StopRuntimeService {
           : `runtime is ${status}; stop needs ${STOPPABLE_STATUSES.join(", ")}`,
       );
     }
-  }
-
-  private log(
-    gameId: string,
-    ctx: OperationContext,
-    outcome: OpOutcome,
-    error: unknown,
-    startedAt: Date,
-    finishedAt: Date,
-    logger: OperationContext["logger"],
-  ): Promise<void> {
-    return appendOperation(
-      this.deps.operationLog,
-      {
-        gameId,
-        opKind: "stop",
-        opSource: ctx.opSource,
-        sourceRef: ctx.sourceRef,
-        outcome,
-        errorCode: error === undefined ? "" : failureCode(error),
-        errorMessage: error === undefined ? "" : failureMessage(error),
-        startedAt,
-        finishedAt,
-      },
-      logger,
-    );
   }
 }

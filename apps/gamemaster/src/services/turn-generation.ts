@@ -1,6 +1,6 @@
 import { parse, type Schedule } from "@galaxy/cronutil";
 import { GalaxyError } from "@galaxy/errors";
-import type { OpKind, OpOutcome } from "../domain/operation.js";
+import type { OpKind } from "../domain/operation.js";
 import type { PlayerTurnStats, RuntimeRecord } from "../domain/runtime-record.js";
 import { assertTransition, type RuntimeStatus } from "../domain/runtime-status.js";
 import { afterRegularTick, nextGenerationAt } from "../domain/schedule.js";
@@ -11,7 +11,7 @@ import type { OperationLog } from "../ports/operation-log.js";
 import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import type { TurnEngineTelemetry, TurnOutcome, TurnTrigger } from "../ports/telemetry.js";
-import { appendOperation, failureCode, failureMessage } from "./op-log.js";
+import { recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 import { projectPlayerStats } from "./register-runtime.js";
 import type { RuntimeNotifier } from "./runtime-notifier.js";
@@ -111,7 +111,7 @@ export class TurnGenerationService {
     const refuse = async (message: string): Promise<TurnAttempt> => {
       const error = new GalaxyError("conflict", message);
       const now = this.deps.clock.now();
-      await this.log(record.gameId, "force", ctx, "failure", error, now, now);
+      await this.log(record.gameId, "force", ctx, error, now, now);
       return { outcome: "not_started", record, error };
     };
     if (!FORCEABLE_STATUSES.includes(record.status)) {
@@ -201,7 +201,7 @@ export class TurnGenerationService {
         "internal_error",
         `turn ${record.currentTurn + 1} was interrupted (the engine did not advance); the game is due again`,
       );
-      await this.log(record.gameId, "scheduler", ctx, "failure", error, record.updatedAt, now);
+      await this.log(record.gameId, "scheduler", ctx, error, record.updatedAt, now);
       ctx.logger.warn(
         { current_turn: record.currentTurn },
         "interrupted turn reconciled: the engine did not advance, the game is due again",
@@ -340,7 +340,7 @@ export class TurnGenerationService {
     }
 
     const outcome: TurnOutcome = written.status === "finished" ? "finished" : "generated";
-    await this.log(begun.gameId, trigger, ctx, "success", undefined, begun.updatedAt, now);
+    await this.log(begun.gameId, trigger, ctx, undefined, begun.updatedAt, now);
     this.deps.telemetry.recordTurnGeneration(
       trigger,
       outcome,
@@ -398,7 +398,7 @@ export class TurnGenerationService {
     if (written === null) {
       return this.discard(begun, trigger, ctx, started, `failed turn (${error.code})`);
     }
-    await this.log(begun.gameId, trigger, ctx, "failure", error, begun.updatedAt, now);
+    await this.log(begun.gameId, trigger, ctx, error, begun.updatedAt, now);
     this.deps.telemetry.recordTurnGeneration(
       trigger,
       "failed",
@@ -437,7 +437,7 @@ export class TurnGenerationService {
       "conflict",
       `${what} was discarded: the runtime is now ${status}`,
     );
-    await this.log(begun.gameId, trigger, ctx, "failure", error, begun.updatedAt, now);
+    await this.log(begun.gameId, trigger, ctx, error, begun.updatedAt, now);
     this.deps.telemetry.recordTurnGeneration(
       trigger,
       "discarded",
@@ -541,27 +541,19 @@ export class TurnGenerationService {
     gameId: string,
     trigger: TurnTrigger,
     ctx: OperationContext,
-    outcome: OpOutcome,
     error: unknown,
     startedAt: Date,
     finishedAt: Date,
   ): Promise<void> {
     const opKind: OpKind = trigger === "force" ? "force_next_turn" : "turn_generation";
-    return appendOperation(
-      this.deps.operationLog,
-      {
-        gameId,
-        opKind,
-        opSource: ctx.opSource,
-        sourceRef: ctx.sourceRef,
-        outcome,
-        errorCode: error === undefined ? "" : failureCode(error),
-        errorMessage: error === undefined ? "" : failureMessage(error),
-        startedAt,
-        finishedAt,
-      },
-      ctx.logger,
-    );
+    return recordOperation(this.deps.operationLog, {
+      gameId,
+      opKind,
+      ctx,
+      error,
+      startedAt,
+      finishedAt,
+    });
   }
 }
 
