@@ -10,6 +10,7 @@ import type { RtmClient } from "../ports/rtm-client.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import { failureCode, failureMessage, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
+import { writeExternalChange } from "./record-write.js";
 
 /**
  * Statuses a patch is accepted from. Not during a turn (RTM would restart the
@@ -20,8 +21,6 @@ export const PATCHABLE_STATUSES: readonly RuntimeStatus[] = [
   "generation_failed",
   "engine_unreachable",
 ];
-
-const MAX_CAS_ATTEMPTS = 5;
 
 /** Collaborators of {@link PatchRuntimeService}. */
 export interface PatchRuntimeDeps {
@@ -53,7 +52,7 @@ export class PatchRuntimeService {
     const { runtimeRecords, engineVersions, rtm, clock } = this.deps;
     const startedAt = clock.now();
     const logger = ctx.logger.child({ op_kind: "patch", engine_version: version });
-    let record = await runtimeRecords.get(gameId);
+    const record = await runtimeRecords.get(gameId);
     if (record === null) {
       throw new GalaxyError("runtime_not_found", `runtime for game "${gameId}" not found`);
     }
@@ -81,28 +80,17 @@ export class PatchRuntimeService {
       }
       await rtm.patch(gameId, target.imageRef);
 
-      let written: RuntimeRecord | null = null;
-      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && written === null; attempt += 1) {
-        const now = clock.now();
-        written = await runtimeRecords.compareAndSet({
-          gameId,
-          expected: { status: record.status },
+      // RTM has patched the container: the record must say so whatever status
+      // it moved to meanwhile, unless it was deleted.
+      const { written } = await writeExternalChange({
+        runtimeRecords,
+        clock,
+        record,
+        what: "patched",
+        plan: () => ({
           patch: { currentImageRef: target.imageRef, currentEngineVersion: target.version },
-          now,
-        });
-        if (written === null) {
-          // RTM has patched the container: the record must say so whatever
-          // status it moved to, unless it was deleted.
-          const reread: RuntimeRecord | null = await runtimeRecords.get(gameId);
-          if (reread === null) {
-            throw new GalaxyError("runtime_not_found", `runtime for game "${gameId}" not found`);
-          }
-          record = reread;
-        }
-      }
-      if (written === null) {
-        throw new GalaxyError("conflict", "runtime kept changing while it was being patched");
-      }
+        }),
+      });
       await recordOperation(this.deps.operationLog, {
         gameId,
         opKind: "patch",

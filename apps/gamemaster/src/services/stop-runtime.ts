@@ -8,6 +8,7 @@ import { STOP_REASONS } from "../ports/rtm-client.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import { failureCode, failureMessage, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
+import { writeExternalChange } from "./record-write.js";
 import type { RuntimeNotifier } from "./runtime-notifier.js";
 
 /** Statuses an admin stop starts from (SPEC §4.1). */
@@ -20,7 +21,6 @@ export const STOPPABLE_STATUSES: readonly RuntimeStatus[] = [
 
 // The record can move between the RTM call and the CAS (a turn starts or
 // ends, a health event lands); each move is re-read and the CAS retried.
-const MAX_CAS_ATTEMPTS = 5;
 
 /** Collaborators of {@link StopRuntimeService}. */
 export interface StopRuntimeDeps {
@@ -49,7 +49,7 @@ export class StopRuntimeService {
     const { runtimeRecords, rtm, clock } = this.deps;
     const startedAt = clock.now();
     const logger = ctx.logger.child({ op_kind: "stop", reason });
-    let record = await runtimeRecords.get(gameId);
+    const record = await runtimeRecords.get(gameId);
     if (record === null) {
       throw new GalaxyError("runtime_not_found", `runtime for game "${gameId}" not found`);
     }
@@ -57,39 +57,30 @@ export class StopRuntimeService {
       this.assertStoppable(record.status);
       await rtm.stop(gameId, reason);
 
-      let written: RuntimeRecord | null = null;
-      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS && written === null; attempt += 1) {
-        this.assertStoppable(record.status);
-        assertTransition(record.status, "stopped");
-        const now = clock.now();
-        written = await runtimeRecords.compareAndSet({
-          gameId,
-          expected: { status: record.status },
-          to: "stopped",
-          patch: { nextGenerationAt: null, stoppedAt: now, skipNextTick: false },
-          now,
-        });
-        if (written === null) {
-          const reread: RuntimeRecord | null = await runtimeRecords.get(gameId);
-          if (reread === null) {
-            throw new GalaxyError("runtime_not_found", `runtime for game "${gameId}" not found`);
-          }
-          record = reread;
-        }
-      }
-      if (written === null) {
-        throw new GalaxyError("conflict", "runtime kept changing while it was being stopped");
-      }
+      const { written, previous } = await writeExternalChange({
+        runtimeRecords,
+        clock,
+        record,
+        what: "stopped",
+        plan: (current) => {
+          this.assertStoppable(current.status);
+          assertTransition(current.status, "stopped");
+          return {
+            to: "stopped",
+            patch: { nextGenerationAt: null, stoppedAt: clock.now(), skipNextTick: false },
+          };
+        },
+      });
       const finishedAt = clock.now();
       await recordOperation(this.deps.operationLog, {
         gameId,
         opKind: "stop",
         ctx,
         startedAt,
-        finishedAt: finishedAt,
+        finishedAt,
         logger,
       });
-      logger.info({ from_status: record.status }, "runtime stopped");
+      logger.info({ from_status: previous.status }, "runtime stopped");
       await this.deps.notifier.snapshot(written, finishedAt, logger);
       return written;
     } catch (error) {
