@@ -1,0 +1,120 @@
+import { GalaxyError } from "@galaxy/errors";
+import { describe, expect, it } from "vitest";
+import { FakeClock, MemoryRuntimeStore } from "../../test/support/fakes.js";
+import { seedRunningGame } from "../../test/support/turn-fakes.js";
+import type { CompareAndSetInput } from "../ports/runtime-record-store.js";
+import { writeExternalChange } from "./record-write.js";
+
+/** A store whose record changes status right before each of the first `moves` CAS calls. */
+class MovingStore extends MemoryRuntimeStore {
+  constructor(
+    private moves: number,
+    private readonly nextStatus: () => "engine_unreachable" | "running" | null,
+  ) {
+    super();
+  }
+  override async compareAndSet(input: CompareAndSetInput) {
+    if (this.moves > 0) {
+      this.moves -= 1;
+      const record = this.records.get(input.gameId);
+      const status = this.nextStatus();
+      if (record !== undefined) {
+        if (status === null) {
+          this.records.delete(input.gameId);
+        } else {
+          this.records.set(input.gameId, { ...record, status });
+        }
+      }
+    }
+    return super.compareAndSet(input);
+  }
+}
+
+describe("writeExternalChange", () => {
+  it("re-reads a record another writer moved and plans again against its new status", async () => {
+    const store = new MovingStore(1, () => "engine_unreachable");
+    await seedRunningGame(store, "g1", { status: "running" });
+    const initial = await store.get("g1");
+    if (initial === null) throw new Error("seed failed");
+    const planned: string[] = [];
+
+    const { written, previous } = await writeExternalChange({
+      runtimeRecords: store,
+      clock: new FakeClock(),
+      record: initial,
+      what: "stopped",
+      plan: (current) => {
+        planned.push(current.status);
+        return { to: "stopped" };
+      },
+    });
+
+    expect(planned).toEqual(["running", "engine_unreachable"]);
+    expect(previous.status).toBe("engine_unreachable");
+    expect(written.status).toBe("stopped");
+  });
+
+  it("lets plan refuse the status the record moved to", async () => {
+    const store = new MovingStore(1, () => "engine_unreachable");
+    await seedRunningGame(store, "g1", { status: "running" });
+    const initial = await store.get("g1");
+    if (initial === null) throw new Error("seed failed");
+
+    await expect(
+      writeExternalChange({
+        runtimeRecords: store,
+        clock: new FakeClock(),
+        record: initial,
+        what: "stopped",
+        plan: (current) => {
+          if (current.status !== "running") {
+            throw new GalaxyError("conflict", `runtime is ${current.status}`);
+          }
+          return { to: "stopped" };
+        },
+      }),
+    ).rejects.toMatchObject({ code: "conflict", message: "runtime is engine_unreachable" });
+    expect((await store.get("g1"))?.status).toBe("engine_unreachable");
+  });
+
+  it("answers runtime_not_found when the record disappeared", async () => {
+    const store = new MovingStore(1, () => null);
+    await seedRunningGame(store, "g1", { status: "running" });
+    const initial = await store.get("g1");
+    if (initial === null) throw new Error("seed failed");
+
+    await expect(
+      writeExternalChange({
+        runtimeRecords: store,
+        clock: new FakeClock(),
+        record: initial,
+        what: "patched",
+        plan: () => ({ patch: { currentEngineVersion: "1.0.1" } }),
+      }),
+    ).rejects.toMatchObject({ code: "runtime_not_found" });
+  });
+
+  it("gives up with conflict when the record never settles", async () => {
+    let toggle = false;
+    const store = new MovingStore(100, () => {
+      toggle = !toggle;
+      return toggle ? "engine_unreachable" : "running";
+    });
+    await seedRunningGame(store, "g1", { status: "running" });
+    const initial = await store.get("g1");
+    if (initial === null) throw new Error("seed failed");
+
+    await expect(
+      writeExternalChange({
+        runtimeRecords: store,
+        clock: new FakeClock(),
+        record: initial,
+        what: "patched",
+        plan: () => ({ patch: { currentEngineVersion: "1.0.1" } }),
+      }),
+    ).rejects.toMatchObject({
+      code: "conflict",
+      message: "runtime kept changing while it was being patched",
+    });
+  });
+});
