@@ -1,29 +1,15 @@
 import { GalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
-  FakeClock,
-  MemoryEngineVersionStore,
-  MemoryLobbyEvents,
-  MemoryOperationLog,
-  MemoryRuntimeStore,
-} from "../../test/support/fakes.js";
-import {
   createTurnEngineServices,
+  memoryStores,
   seedRunningGame,
   testContext,
 } from "../../test/support/turn-fakes.js";
 import type { RuntimeStatus } from "../domain/runtime-status.js";
 
 function setup() {
-  const clock = new FakeClock(new Date("2026-01-01T10:30:00.000Z"));
-  const runtimes = new MemoryRuntimeStore();
-  const stores = {
-    clock,
-    runtimes,
-    versions: new MemoryEngineVersionStore(runtimes),
-    operationLog: new MemoryOperationLog(),
-    lobbyEvents: new MemoryLobbyEvents(),
-  };
+  const stores = memoryStores("2026-01-01T10:30:00.000Z");
   return { ...stores, ...createTurnEngineServices(stores) };
 }
 

@@ -1,27 +1,17 @@
 import { GalaxyError } from "@galaxy/errors";
 import { afterEach, describe, expect, it } from "vitest";
+import { MemoryLogger } from "../../test/support/fakes.js";
 import {
-  FakeClock,
-  MemoryEngineVersionStore,
-  MemoryLobbyEvents,
-  MemoryLogger,
-  MemoryOperationLog,
-  MemoryRuntimeStore,
-} from "../../test/support/fakes.js";
-import { createTurnEngineServices, seedRunningGame } from "../../test/support/turn-fakes.js";
+  createTurnEngineServices,
+  memoryStores,
+  seedRunningGame,
+} from "../../test/support/turn-fakes.js";
 import { type ReconcileLoop, startReconcileLoop } from "../workers/scheduler-reconciler.js";
 import { RestartReconciler } from "./restart-reconciliation.js";
 
 function setup() {
-  const clock = new FakeClock(new Date("2026-01-01T11:05:00.000Z"));
-  const runtimes = new MemoryRuntimeStore();
-  const stores = {
-    clock,
-    runtimes,
-    versions: new MemoryEngineVersionStore(runtimes),
-    operationLog: new MemoryOperationLog(),
-    lobbyEvents: new MemoryLobbyEvents(),
-  };
+  const stores = memoryStores("2026-01-01T11:05:00.000Z");
+  const { runtimes } = stores;
   const services = createTurnEngineServices(stores);
   const logger = new MemoryLogger();
   const reconciler = new RestartReconciler({

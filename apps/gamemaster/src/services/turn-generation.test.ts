@@ -1,14 +1,8 @@
 import { GalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
-  FakeClock,
-  MemoryEngineVersionStore,
-  MemoryLobbyEvents,
-  MemoryOperationLog,
-  MemoryRuntimeStore,
-} from "../../test/support/fakes.js";
-import {
   createTurnEngineServices,
+  memoryStores,
   seedRunningGame,
   testContext,
 } from "../../test/support/turn-fakes.js";
@@ -16,15 +10,7 @@ import {
 const at = (iso: string) => new Date(iso);
 
 function setup(options: Parameters<typeof createTurnEngineServices>[1] = {}) {
-  const clock = new FakeClock(at("2026-01-01T11:00:00.500Z"));
-  const runtimes = new MemoryRuntimeStore();
-  const stores = {
-    clock,
-    runtimes,
-    versions: new MemoryEngineVersionStore(runtimes),
-    operationLog: new MemoryOperationLog(),
-    lobbyEvents: new MemoryLobbyEvents(),
-  };
+  const stores = memoryStores("2026-01-01T11:00:00.500Z");
   return { ...stores, ...createTurnEngineServices(stores, options) };
 }
 

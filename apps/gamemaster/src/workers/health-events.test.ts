@@ -1,25 +1,15 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { MemoryLogger } from "../../test/support/fakes.js";
 import {
-  FakeClock,
-  MemoryEngineVersionStore,
-  MemoryLobbyEvents,
-  MemoryLogger,
-  MemoryOperationLog,
-  MemoryRuntimeStore,
-} from "../../test/support/fakes.js";
-import { createTurnEngineServices, seedRunningGame } from "../../test/support/turn-fakes.js";
+  createTurnEngineServices,
+  memoryStores,
+  seedRunningGame,
+} from "../../test/support/turn-fakes.js";
 import { HealthEventHandler, parseHealthEvent } from "./health-events.js";
 
 function setup() {
-  const clock = new FakeClock(new Date("2026-01-01T10:30:00.000Z"));
-  const runtimes = new MemoryRuntimeStore();
-  const stores = {
-    clock,
-    runtimes,
-    versions: new MemoryEngineVersionStore(runtimes),
-    operationLog: new MemoryOperationLog(),
-    lobbyEvents: new MemoryLobbyEvents(),
-  };
+  const stores = memoryStores("2026-01-01T10:30:00.000Z");
+  const { clock, runtimes } = stores;
   const services = createTurnEngineServices(stores);
   const logger = new MemoryLogger();
   const handler = new HealthEventHandler({

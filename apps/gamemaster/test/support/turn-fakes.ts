@@ -24,12 +24,12 @@ import { type ActiveMembersLookup, RuntimeNotifier } from "../../src/services/ru
 import { StopRuntimeService } from "../../src/services/stop-runtime.js";
 import { TurnGenerationService } from "../../src/services/turn-generation.js";
 import {
-  type FakeClock,
-  type MemoryEngineVersionStore,
-  type MemoryLobbyEvents,
+  FakeClock,
+  MemoryEngineVersionStore,
+  MemoryLobbyEvents,
   MemoryLogger,
-  type MemoryOperationLog,
-  type MemoryRuntimeStore,
+  MemoryOperationLog,
+  MemoryRuntimeStore,
   stateFor,
 } from "./fakes.js";
 
@@ -231,6 +231,18 @@ export interface TurnEngineStores {
   versions: MemoryEngineVersionStore;
   operationLog: MemoryOperationLog;
   lobbyEvents: MemoryLobbyEvents;
+}
+
+/** Fresh in-memory stores with a hand-moved clock set to `nowIso`. */
+export function memoryStores(nowIso: string): TurnEngineStores {
+  const runtimes = new MemoryRuntimeStore();
+  return {
+    clock: new FakeClock(new Date(nowIso)),
+    runtimes,
+    versions: new MemoryEngineVersionStore(runtimes),
+    operationLog: new MemoryOperationLog(),
+    lobbyEvents: new MemoryLobbyEvents(),
+  };
 }
 
 /** Builds the turn-engine services (issue 4) over in-memory stores and fakes. */
