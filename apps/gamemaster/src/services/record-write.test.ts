@@ -33,9 +33,7 @@ class MovingStore extends MemoryRuntimeStore {
 describe("writeExternalChange", () => {
   it("re-reads a record another writer moved and plans again against its new status", async () => {
     const store = new MovingStore(1, () => "engine_unreachable");
-    await seedRunningGame(store, "g1", { status: "running" });
-    const initial = await store.get("g1");
-    if (initial === null) throw new Error("seed failed");
+    const initial = await seedRunningGame(store, "g1", { status: "running" });
     const planned: string[] = [];
 
     const { written, previous } = await writeExternalChange({
@@ -56,9 +54,7 @@ describe("writeExternalChange", () => {
 
   it("lets plan refuse the status the record moved to", async () => {
     const store = new MovingStore(1, () => "engine_unreachable");
-    await seedRunningGame(store, "g1", { status: "running" });
-    const initial = await store.get("g1");
-    if (initial === null) throw new Error("seed failed");
+    const initial = await seedRunningGame(store, "g1", { status: "running" });
 
     await expect(
       writeExternalChange({
@@ -79,9 +75,7 @@ describe("writeExternalChange", () => {
 
   it("answers runtime_not_found when the record disappeared", async () => {
     const store = new MovingStore(1, () => null);
-    await seedRunningGame(store, "g1", { status: "running" });
-    const initial = await store.get("g1");
-    if (initial === null) throw new Error("seed failed");
+    const initial = await seedRunningGame(store, "g1", { status: "running" });
 
     await expect(
       writeExternalChange({
@@ -100,9 +94,7 @@ describe("writeExternalChange", () => {
       toggle = !toggle;
       return toggle ? "engine_unreachable" : "running";
     });
-    await seedRunningGame(store, "g1", { status: "running" });
-    const initial = await store.get("g1");
-    if (initial === null) throw new Error("seed failed");
+    const initial = await seedRunningGame(store, "g1", { status: "running" });
 
     await expect(
       writeExternalChange({
