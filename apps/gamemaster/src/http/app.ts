@@ -22,7 +22,7 @@ import { registerEngineVersionRoutes } from "./routes/engine-versions.js";
 import { type ReadinessCheck, registerHealthRoutes } from "./routes/health.js";
 import { registerMembershipRoutes } from "./routes/memberships.js";
 import { isPlayerRequest, PLAYER_ROUTE_PATTERNS, registerPlayerRoutes } from "./routes/player.js";
-import { registerRuntimeRoutes } from "./routes/runtimes.js";
+import { auditRejectedRegistrations, registerRuntimeRoutes } from "./routes/runtimes.js";
 
 /** The services the routes delegate to. Later features add theirs here. */
 export interface AppServices extends AdminRouteServices {
@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       ...(deps.observeRequest === undefined ? {} : { observe: deps.observeRequest }),
     }),
   );
+  auditRejectedRegistrations(app, deps.services);
   const limitBody = bodyLimit({
     maxSize: deps.maxBodyBytes,
     // Decision 010: an oversized body is an invalid request (400), so the
