@@ -82,7 +82,7 @@ export function createAdapters(input: {
   redis: Redis;
   metrics: GameMasterMetrics;
   /**
-   * Keep-alive connection pool shared by the HTTP clients (engine, Lobby);
+   * Keep-alive connection pool shared by the HTTP clients (engine, Lobby, RTM);
    * the composition root closes it at shutdown. Without one each client
    * opens its own.
    */
@@ -125,6 +125,7 @@ export function createAdapters(input: {
       baseUrl: config.rtmBaseUrl,
       timeoutMs: config.rtmTimeoutMs,
       observe: (operation, outcome, seconds) => metrics.observeRtmCall(operation, outcome, seconds),
+      ...dispatcher,
     }),
     notifications: new RedisNotificationPublisher({
       redis,
