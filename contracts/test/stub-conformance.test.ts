@@ -168,7 +168,11 @@ describe("apps/rtm-stub conforms to the rtm contracts", () => {
   function rtmApp() {
     return createRtmStubApp({
       state: new RtmStubState(),
-      events: { publishHealthEvent: async () => "0-1", publishJobResult: async () => "0-1" },
+      events: {
+        publishHealthEvent: async () => "0-1",
+        publishJobResult: async () => "0-1",
+        publishIntent: async () => "0-1",
+      },
     });
   }
 
