@@ -30,11 +30,13 @@ import { EngineVersionService } from "./services/engine-versions.js";
 import { ForceNextTurnService } from "./services/force-next-turn.js";
 import { LastStatsMemory, rememberingLobbyEvents } from "./services/last-stats.js";
 import { MembershipCache } from "./services/membership-cache.js";
+import { OperationHistoryService } from "./services/operation-history.js";
 import { PatchRuntimeService } from "./services/patch-runtime.js";
 import { PlayerActionService } from "./services/player-actions.js";
 import { RegisterRuntimeService } from "./services/register-runtime.js";
 import { RuntimeNotifier } from "./services/runtime-notifier.js";
 import { RuntimeQueryService } from "./services/runtimes.js";
+import { SchedulePreviewService } from "./services/schedule-preview.js";
 import { StopRuntimeService } from "./services/stop-runtime.js";
 import { TurnGenerationService } from "./services/turn-generation.js";
 
@@ -73,6 +75,8 @@ export interface GameMasterServices {
   stopRuntime: StopRuntimeService;
   patchRuntime: PatchRuntimeService;
   banishRace: BanishRaceService;
+  schedulePreview: SchedulePreviewService;
+  operationHistory: OperationHistoryService;
 }
 
 /** Builds the adapters over the open database and Redis connection. */
@@ -193,6 +197,8 @@ export function createServices(input: {
       clock,
     }),
     runtimes: new RuntimeQueryService({ runtimeRecords: adapters.runtimeRecords }),
+    schedulePreview: new SchedulePreviewService({ runtimeRecords: adapters.runtimeRecords, clock }),
+    operationHistory: new OperationHistoryService({ operationLog: adapters.operationLog }),
     engineVersions: new EngineVersionService({
       engineVersions: adapters.engineVersions,
       clock,
