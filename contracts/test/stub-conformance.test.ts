@@ -305,6 +305,7 @@ describe("apps/lobby-stub conforms to lobby/lobby-internal-openapi.yaml", () => 
       telemetry,
       logger,
       startJobs: { publish: async () => {} },
+      intents: { publish: async () => {} },
     });
     const app = createLobbyStubApp({ service, telemetry, logger });
     await app.request(

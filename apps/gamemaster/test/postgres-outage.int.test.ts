@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGameMaster, type TestGameMaster } from "./support/gamemaster.js";
-import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
+import { startTcpProxy, type TcpProxy } from "@galaxy/testkit";
 
 let proxy: TcpProxy | undefined;
 let t: TestGameMaster;
