@@ -1,6 +1,11 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
-import { type GameMasterHandle, StartAbortedError, startGameMaster } from "./server.js";
+import {
+  type GameMasterHandle,
+  StartAbortedError,
+  type StartStage,
+  startGameMaster,
+} from "./server.js";
 
 // Composition root of the process: configuration, signals, exit codes. The
 // wiring itself lives in startGameMaster so tests can run the same thing.
@@ -20,12 +25,16 @@ function readConfig() {
 const config = readConfig();
 const logger = createLogger({ level: config.logLevel, instanceId: config.instanceId });
 
-// Installed before any start-up work (migrations may wait for another
-// replica's lock): a SIGTERM during start-up aborts it at the next step and
-// exits 0; one after start-up runs the graceful stop. Either way the process
-// is gone within GAMEMASTER_SHUTDOWN_TIMEOUT (exit 1 if that runs out).
+// Installed before any start-up work. A SIGTERM while migrating (possibly
+// waiting for another replica's migration lock) exits 0 at once: the
+// migrations are one transaction and the lock is the connection's, so
+// PostgreSQL rolls back and releases both. A SIGTERM later in the start-up
+// aborts it at the next step (whatever was opened is closed) and exits 0;
+// one after start-up runs the graceful stop. Either way the process is gone
+// within GAMEMASTER_SHUTDOWN_TIMEOUT (exit 1 if that runs out).
 const abort = new AbortController();
 let gm: GameMasterHandle | undefined;
+let stage: StartStage | "running" = "migrating";
 let stopping = false;
 
 function exitAfterClose(handle: GameMasterHandle): void {
@@ -47,10 +56,14 @@ function onSignal(signal: NodeJS.Signals): void {
     {
       signal,
       timeout_ms: config.shutdownTimeoutMs,
-      phase: gm === undefined ? "starting" : "running",
+      phase: stage,
     },
     "signal received",
   );
+  if (stage === "migrating") {
+    logger.info({}, "start-up abandoned on signal");
+    process.exit(0);
+  }
   const forced = setTimeout(() => {
     logger.error({ timeout_ms: config.shutdownTimeoutMs }, "shutdown timed out, forcing exit");
     process.exit(1);
@@ -66,7 +79,14 @@ process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
 
 try {
-  gm = await startGameMaster(config, { logger, signal: abort.signal });
+  gm = await startGameMaster(config, {
+    logger,
+    signal: abort.signal,
+    onStage: (next) => {
+      stage = next;
+    },
+  });
+  stage = "running";
 } catch (error) {
   if (error instanceof StartAbortedError || abort.signal.aborted) {
     logger.info({}, "start-up abandoned on signal");

@@ -49,7 +49,17 @@ export interface StartGameMasterOptions {
    * one transaction).
    */
   signal?: AbortSignal;
+  /**
+   * Told when start-up enters a stage: `migrating` (waiting for the
+   * migration lock, applying migrations: one transaction, so the process
+   * may simply exit), then `starting` (pools, listener, workers: a stop must
+   * unwind them).
+   */
+  onStage?: (stage: StartStage) => void;
 }
+
+/** Stages of the start-up reported through {@link StartGameMasterOptions.onStage}. */
+export type StartStage = "migrating" | "starting";
 
 /** Rejection of {@link startGameMaster} when its `signal` aborted the start-up. */
 export class StartAbortedError extends Error {
@@ -109,6 +119,8 @@ export async function startGameMaster(
     applicationName: "gamemaster",
     onError: (error) => logger.warn({ err: error }, "idle postgres connection failed"),
   });
+  options.onStage?.("migrating");
+  logger.info({ migrations_folder: MIGRATIONS_FOLDER }, "applying migrations");
   try {
     await runMigrations(pool, {
       migrationsFolder: MIGRATIONS_FOLDER,
@@ -120,6 +132,7 @@ export async function startGameMaster(
   }
   const migrationsApplied = true;
   logger.info({ migrations_folder: MIGRATIONS_FOLDER }, "migrations applied");
+  options.onStage?.("starting");
   if (aborted()) {
     await closePool(pool).catch(() => undefined);
     throw new StartAbortedError();

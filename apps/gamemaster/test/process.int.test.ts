@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   createIsolatedDatabase,
@@ -7,6 +8,7 @@ import {
   type IsolatedDatabase,
   type IsolatedRedis,
 } from "@galaxy/testkit";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Runs src/main.ts as a real process (tsx, sources) to check the composition
@@ -111,7 +113,9 @@ describe("gamemaster process", () => {
   it("migrates, serves, and stops cleanly on SIGTERM; a second start is a no-op migration", async () => {
     for (let start = 0; start < 2; start += 1) {
       const port = await freePort();
-      const child = run(baseEnv(port));
+      // The first run is named, the second takes the default name (hostname:pid).
+      const named = start === 0 ? { GAMEMASTER_INSTANCE_ID: "gm-proc-a" } : {};
+      const child = run({ ...baseEnv(port), ...named });
       await waitReady(port);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(await health.json()).toEqual({ status: "ok" });
@@ -122,7 +126,7 @@ describe("gamemaster process", () => {
         .stdout()
         .split("\n")
         .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as { msg: string; service: string });
+        .map((line) => JSON.parse(line) as { msg: string; service: string; instance_id: string });
       expect(lines.map((line) => line.msg)).toEqual(
         expect.arrayContaining([
           "migrations applied",
@@ -131,6 +135,59 @@ describe("gamemaster process", () => {
         ]),
       );
       expect(lines.every((line) => line.service === "gamemaster")).toBe(true);
+      const ids = [...new Set(lines.map((line) => line.instance_id))];
+      expect(ids).toHaveLength(1);
+      // The pid is the Node process under tsx's launcher, not the spawned one.
+      expect(ids[0]).toMatch(start === 0 ? /^gm-proc-a$/ : new RegExp(`^${hostname()}:\\d+$`));
     }
+  });
+
+  it("exits 0 at once on SIGTERM while start-up waits for another replica's migration lock", async () => {
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      // The lock runMigrations takes (@galaxy/postgres): another replica is migrating.
+      await holder.query("SELECT pg_advisory_lock(hashtext('galaxy:migrations:gamemaster'))");
+      const port = await freePort();
+      const child = run(baseEnv(port));
+      const deadline = Date.now() + 20_000;
+      while (!child.stdout().includes('"applying migrations"')) {
+        if (Date.now() > deadline || child.child.exitCode !== null) {
+          throw new Error(`no "applying migrations" line:\n${child.stdout()}${child.stderr()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const sent = Date.now();
+      child.child.kill("SIGTERM");
+      const { code } = await child.exit;
+      expect(code).toBe(0);
+      expect(Date.now() - sent).toBeLessThan(5_000);
+      expect(child.stdout()).toContain('"start-up abandoned on signal"');
+      expect(child.stdout()).toContain('"phase":"migrating"');
+      expect(child.stdout()).not.toContain('"migrations applied"');
+    } finally {
+      await holder.end();
+    }
+  });
+
+  it("exits 0 on SIGTERM during the rest of the start-up, closing what it opened", async () => {
+    const port = await freePort();
+    const child = run(baseEnv(port));
+    const deadline = Date.now() + 20_000;
+    while (!child.stdout().includes('"migrations applied"')) {
+      if (Date.now() > deadline || child.child.exitCode !== null) {
+        throw new Error(`no "migrations applied" line:\n${child.stdout()}${child.stderr()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.child.kill("SIGTERM");
+    const { code } = await child.exit;
+    expect(code).toBe(0);
+    const out = child.stdout();
+    // Either the start-up saw the abort at its next step, or it had just finished and stopped.
+    expect(
+      out.includes('"start-up abandoned on signal"') || out.includes('"gamemaster stopped"'),
+    ).toBe(true);
   });
 });
