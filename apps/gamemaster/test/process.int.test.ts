@@ -114,7 +114,8 @@ describe("gamemaster process", () => {
     for (let start = 0; start < 2; start += 1) {
       const port = await freePort();
       // The first run is named, the second takes the default name (hostname:pid).
-      const named = start === 0 ? { GAMEMASTER_INSTANCE_ID: "gm-proc-a" } : {};
+      const named: Record<string, string> =
+        start === 0 ? { GAMEMASTER_INSTANCE_ID: "gm-proc-a" } : {};
       const child = run({ ...baseEnv(port), ...named });
       await waitReady(port);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);

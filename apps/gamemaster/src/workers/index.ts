@@ -41,7 +41,7 @@ const RECONCILE_SWEEP_MS = 30_000;
  * turns; then, last-registered first, the health consumer and the
  * reconciler).
  *
- * 1. Restart reconciliation of games left in generation_in_progress (SPEC §6),
+ * 1. Restart reconciliation of games left in generation_in_progress (docs/reference.md#turn-generation),
  *    before the scheduler starts; start-up waits for its first pass at most
  *    twice the engine timeout, the rest continues on a timer.
  * 2. The scheduler ticker.
