@@ -231,6 +231,10 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
     const waiting = "rep-drain-next";
     await runningGame(turning);
     await runningGame(waiting);
+    // B caches the game as running; C's turn cutoff and outcome must reach it.
+    for (let i = 0; i < 3; i += 1) {
+      expect((await command(b.url, turning, ANN.user_id)).status).toBe(200);
+    }
     await expectStatus(
       200,
       "POST",
@@ -248,6 +252,15 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
       },
       { what: `${turning} in generation_in_progress`, timeoutMs: 10_000, intervalMs: 20 },
     );
+    // The cutoff C wrote is enforced by B within 1 s (its runtime view TTL is ten minutes).
+    const cutoffSeen = await timeUntilRefused(
+      b.url,
+      turning,
+      ANN.user_id,
+      { status: 409, code: "runtime_not_running" },
+      Date.now(),
+    );
+    expect(cutoffSeen).toBeLessThan(PROPAGATION_MS);
 
     const child = c.process;
     if (child === undefined) throw new Error("replica C is not running");
@@ -278,6 +291,8 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
       (call) => call.path === "/api/v1/admin/turn",
     );
     expect(turnCalls).toHaveLength(1);
+    // C's outcome write reached B before C exited: B serves the game as running again.
+    expect((await command(b.url, turning, ANN.user_id)).status).toBe(200);
 
     // The game that became due during the drain was not claimed by C (A and B tick hourly).
     expect(await gmRuntime(stack, waiting)).toMatchObject({ status: "running", current_turn: 0 });
