@@ -106,6 +106,17 @@ export async function startGameMaster(
     config.instanceId,
   );
   const clock = options.clock ?? systemClock;
+  if (config.shutdownTimeoutMs <= config.engine.turnTimeoutMs) {
+    // Honoured as given, but a turn in flight at SIGTERM may be cut (and
+    // left to a reconciler): say so once, at start.
+    logger.warn(
+      {
+        shutdown_timeout_ms: config.shutdownTimeoutMs,
+        turn_timeout_ms: config.engine.turnTimeoutMs,
+      },
+      "shutdown timeout is not above the turn timeout",
+    );
+  }
   const aborted = () => options.signal?.aborted === true;
   if (aborted()) {
     throw new StartAbortedError();
