@@ -1,0 +1,33 @@
+export {
+  type CreateEngineVersionRequest,
+  createGameMasterClient,
+  DEFAULT_TIMEOUT_MS,
+  type EngineVersion,
+  type GameLiveness,
+  type GameMasterClient,
+  type GameMasterClientOptions,
+  type ListOperationsQuery,
+  type ListRuntimesQuery,
+  type OperationEntry,
+  type OperationList,
+  type OpKind,
+  type OpSourceHeader,
+  type PlannedActivation,
+  type RegisterRuntimeRequest,
+  type RuntimeList,
+  type RuntimeRecord,
+  type RuntimeSchedule,
+  type RuntimeStatus,
+  type SchedulePreview,
+  type SchedulePreviewRequest,
+  type Schemas,
+  type StopReason,
+  type UpdateEngineVersionRequest,
+} from "./client.js";
+export {
+  GameMasterError,
+  type GameMasterErrorDetails,
+  type GameMasterErrorKind,
+  isGameMasterError,
+} from "./errors.js";
+export type { components, operations, paths } from "./generated/gamemaster.js";
