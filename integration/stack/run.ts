@@ -265,6 +265,13 @@ Play one turn (docs/examples-stack.md walks through it):
   curl -s $GM/api/v1/internal/games/demo/reports/1 -H 'x-user-id: alice'
   redis-cli XRANGE ${prefix}gm:lobby_events - +                   # what GM told the lobby
 
+Operate GM with the galaxy-gm CLI (docs/cli.md):
+  export GAMEMASTER_URL=http://127.0.0.1:${p.gamemaster}
+  pnpm exec galaxy-gm runtimes list                              # the demo game
+  pnpm exec galaxy-gm turns force demo                           # asks first; --yes skips
+  pnpm exec galaxy-gm schedule show demo                         # the next tick is skipped
+  pnpm exec galaxy-gm ops demo                                   # the operation history
+
 Ctrl-C stops everything.
 `;
 }

@@ -298,6 +298,13 @@ export function createGameMasterClient(options: GameMasterClientOptions): GameMa
             signal,
           }),
       );
+      if (typeof answer?.image_ref !== "string") {
+        throw new GameMasterError("internal_error", "GM answered image-ref without image_ref", {
+          kind: "malformed",
+          httpStatus: null,
+          operation: "GET /api/v1/internal/engine-versions/{version}/image-ref",
+        });
+      }
       return answer.image_ref;
     },
   };

@@ -25,6 +25,7 @@ export {
   type UpdateEngineVersionRequest,
 } from "./client.js";
 export {
+  describeNetworkError,
   GameMasterError,
   type GameMasterErrorDetails,
   type GameMasterErrorKind,
