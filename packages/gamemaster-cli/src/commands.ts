@@ -237,7 +237,11 @@ export function registerCommands(program: Command, run: Run): void {
     .argument("<version>", "target engine version (same major.minor)")
     .action(
       run(async (ctx, game: string, version: string) => {
-        await confirm(ctx.io, ctx.options.yes === true, `Patch the engine of ${game} to ${version}?`);
+        await confirm(
+          ctx.io,
+          ctx.options.yes === true,
+          `Patch the engine of ${game} to ${version}?`,
+        );
         const record = await ctx.gm.patchRuntime(game, version);
         ctx.print(
           record,
@@ -394,7 +398,11 @@ export function registerCommands(program: Command, run: Run): void {
     .argument("<version>", "semver")
     .action(
       run(async (ctx, version: string) => {
-        await confirm(ctx.io, ctx.options.yes === true, `Delete engine version ${version} for good?`);
+        await confirm(
+          ctx.io,
+          ctx.options.yes === true,
+          `Delete engine version ${version} for good?`,
+        );
         await ctx.gm.deleteEngineVersion(version);
         ctx.print({ version, deleted: true }, () => `deleted ${version}\n`);
       }),
