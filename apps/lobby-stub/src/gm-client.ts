@@ -6,10 +6,11 @@ import {
 } from "@galaxy/gamemaster-client";
 
 /**
- * The four Game Master internal operations the Lobby calls, over the typed
- * `@galaxy/gamemaster-client` (generated from GM's contract). It never throws
- * for an HTTP or network outcome: each call resolves to a {@link GmResult} so
- * the start flow can tell "GM said no" from "GM was not there".
+ * The four Game Master internal operations the Lobby calls
+ * (docs/reference.md#operations), over the typed `@galaxy/gamemaster-client`
+ * (generated from GM's contract). It never throws for an HTTP or network
+ * outcome: each call resolves to a {@link GmResult} so the start flow can
+ * tell "GM said no" from "GM was not there".
  */
 
 /** Operation source header value the Lobby sends on every GM call. */
