@@ -1,8 +1,10 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { isGameMasterError } from "@galaxy/gamemaster-client";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { gmClient } from "../support/gm.js";
 import { requestJson } from "../support/http.js";
 import {
   assertBuilt,
@@ -196,12 +198,11 @@ async function call(
 
 async function seed(settings: StackSettings, gm: Service, lobby: Service): Promise<void> {
   // 409: already registered (STACK_DATABASE reused by hand) — fine, the image ref stands.
-  await call(
-    "POST",
-    `${gm.url}/api/v1/internal/engine-versions`,
-    { version: "1.0.0", image_ref: "galaxy/game:1.0.0" },
-    [201, 409],
-  );
+  await gmClient(gm.url)
+    .createEngineVersion({ version: "1.0.0", image_ref: "galaxy/game:1.0.0" })
+    .catch((error: unknown) => {
+      if (!isGameMasterError(error) || error.code !== "conflict") throw error;
+    });
   say("engine version 1.0.0 → galaxy/game:1.0.0 registered in GM");
   if (!settings.demo) return;
   await call(
