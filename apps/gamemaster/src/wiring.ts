@@ -28,6 +28,7 @@ import type { RuntimeRecordStore } from "./ports/runtime-record-store.js";
 import { BanishRaceService } from "./services/banish-race.js";
 import { EngineVersionService } from "./services/engine-versions.js";
 import { ForceNextTurnService } from "./services/force-next-turn.js";
+import { GamePlayersService } from "./services/game-players.js";
 import { LastStatsMemory, rememberingLobbyEvents } from "./services/last-stats.js";
 import { MembershipCache } from "./services/membership-cache.js";
 import { PatchRuntimeService } from "./services/patch-runtime.js";
@@ -73,6 +74,8 @@ export interface GameMasterServices {
   stopRuntime: StopRuntimeService;
   patchRuntime: PatchRuntimeService;
   banishRace: BanishRaceService;
+  /** Players of a game with their last stats (operators: the console). */
+  players: GamePlayersService;
 }
 
 /** Builds the adapters over the open database and Redis connection. */
@@ -228,6 +231,11 @@ export function createServices(input: {
       operationLog: adapters.operationLog,
       engine: adapters.engine,
       clock,
+    }),
+    players: new GamePlayersService({
+      runtimeRecords: adapters.runtimeRecords,
+      playerMappings: adapters.playerMappings,
+      lastStats,
     }),
   };
 }

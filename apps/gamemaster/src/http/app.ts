@@ -7,9 +7,13 @@ import {
 } from "@galaxy/errors";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { createConsoleApp } from "../console/app.js";
+import type { OperationHistorySource } from "../console/data.js";
+import { CONSOLE_BASE } from "../console/views.js";
 import type { Logger } from "../ports/logger.js";
 import type { MembershipResolver } from "../ports/membership.js";
 import type { EngineVersionService } from "../services/engine-versions.js";
+import type { GamePlayersService } from "../services/game-players.js";
 import type { PlayerActionService } from "../services/player-actions.js";
 import type { RegisterRuntimeService } from "../services/register-runtime.js";
 import type { RuntimeQueryService } from "../services/runtimes.js";
@@ -22,6 +26,7 @@ import { registerEngineVersionRoutes } from "./routes/engine-versions.js";
 import { type ReadinessCheck, registerHealthRoutes } from "./routes/health.js";
 import { registerMembershipRoutes } from "./routes/memberships.js";
 import { isPlayerRequest, PLAYER_ROUTE_PATTERNS, registerPlayerRoutes } from "./routes/player.js";
+import { registerPlayerListRoutes } from "./routes/players.js";
 import { registerRuntimeRoutes } from "./routes/runtimes.js";
 
 /** The services the routes delegate to. Later features add theirs here. */
@@ -33,6 +38,8 @@ export interface AppServices extends AdminRouteServices {
   playerActions: PlayerActionService;
   /** The membership cache, for Lobby's invalidate hook (issue 5). */
   memberships: MembershipResolver;
+  /** Players of a game with their last stats. */
+  players: GamePlayersService;
 }
 
 /** Collaborators of {@link createApp}. */
@@ -46,6 +53,11 @@ export interface AppDeps {
   metrics?: { contentType: string; render(): Promise<string> };
   /** Observes every request (HTTP duration metric). */
   observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
+  /**
+   * The operator console under /console (docs/console.md); on unless false.
+   * Its pages call this app's own REST routes in-process.
+   */
+  console?: false | { history?: OperationHistorySource; refreshMs?: number };
 }
 
 /** Default largest request body (1 MiB). */
@@ -103,6 +115,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerPlayerRoutes(app, { ...deps.services, maxBodyBytes: deps.maxBodyBytes });
   registerMembershipRoutes(app, deps.services);
   registerAdminRoutes(app, deps.services);
+  registerPlayerListRoutes(app, deps.services);
 
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get("/openapi.json", (c) => {
@@ -115,6 +128,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.get("/metrics", async (c) =>
       c.body(await metrics.render(), 200, { "content-type": metrics.contentType }),
     );
+  }
+
+  if (deps.console !== false) {
+    const consoleOptions = deps.console ?? {};
+    const consoleApp = createConsoleApp({
+      fetch: async (path, init) => app.request(path, init),
+      ...consoleOptions,
+    });
+    app.route(CONSOLE_BASE, consoleApp);
   }
 
   return app;

@@ -2,6 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../../src/http/app.js";
 import type { AppEnv } from "../../src/http/context.js";
 import { EngineVersionService } from "../../src/services/engine-versions.js";
+import { GamePlayersService } from "../../src/services/game-players.js";
+import { LastStatsMemory } from "../../src/services/last-stats.js";
 import { MembershipCache } from "../../src/services/membership-cache.js";
 import { PlayerActionService } from "../../src/services/player-actions.js";
 import { RegisterRuntimeService } from "../../src/services/register-runtime.js";
@@ -52,6 +54,7 @@ export function createTestApp(
     lobbyEvents,
   });
   const down = options.down ?? [];
+  const lastStats = new LastStatsMemory();
   const app: OpenAPIHono<AppEnv> = createApp({
     services: {
       registerRuntime: new RegisterRuntimeService({
@@ -72,11 +75,17 @@ export function createTestApp(
       stopRuntime: turnEngine.stopRuntime,
       patchRuntime: turnEngine.patchRuntime,
       banishRace: turnEngine.banishRace,
+      players: new GamePlayersService({
+        runtimeRecords: runtimes,
+        playerMappings: runtimes,
+        lastStats,
+      }),
     },
     logger,
     readiness: async () => ({ down }),
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     metrics: { contentType: "text/plain; version=0.0.4", render: async () => "# metrics\n" },
+    console: { history: operationLog },
   });
   return {
     app,
@@ -92,6 +101,7 @@ export function createTestApp(
     playerAccess,
     memberships,
     turnEngine,
+    lastStats,
   };
 }
 

@@ -1,0 +1,228 @@
+import { describe, expect, it } from "vitest";
+import { createTestApp, jsonRequest } from "../../test/support/app-harness.js";
+import { seedRunningGame } from "../../test/support/turn-fakes.js";
+import type { ApiFetch } from "./api.js";
+import { GameMasterApi } from "./api.js";
+import { ConsoleData, patchTargets } from "./data.js";
+
+const ORIGIN = "http://localhost";
+
+/** A console form post as a same-origin browser sends it. */
+function formPost(fields: Record<string, string>, origin = ORIGIN): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+async function setUp() {
+  const t = createTestApp();
+  await seedRunningGame(t.runtimes, "g1");
+  for (const version of ["1.4.2", "1.4.3", "1.5.0"]) {
+    const created = await t.app.request(
+      "/api/v1/internal/engine-versions",
+      jsonRequest("POST", { version, image_ref: `galaxy/game:${version}` }),
+    );
+    expect(created.status).toBe(201);
+  }
+  return t;
+}
+
+describe("console pages", () => {
+  it("renders the game page from the REST API: record, players, activations, history, patch targets", async () => {
+    const t = await setUp();
+    t.lastStats.remember("g1", [{ userId: "user-1", planets: 4, population: 400 }]);
+    const response = await t.app.request("/console/games/g1");
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    expect(html).toContain('<dd data-field="current_turn">0</dd>');
+    expect(html).toContain("Aelinari");
+    expect(html).toMatch(/<td class="num">4<\/td><td class="num">400<\/td>/);
+    // Activations computed from next_generation_at and "0 * * * *".
+    expect(html).toContain('<time datetime="2026-01-01T11:00:00.000Z">');
+    expect(html).toContain('<time datetime="2026-01-01T12:00:00.000Z">');
+    // Only 1.4.3 is a patch release of 1.4.2.
+    expect(html).toMatch(
+      /<select id="a-version" name="version"><option value="1.4.3">1.4.3<\/option><\/select>/,
+    );
+  });
+
+  it("answers only the live part of a page to the refresh script", async () => {
+    const t = await setUp();
+    const full = await (await t.app.request("/console/games/g1")).text();
+    const live = await (
+      await t.app.request("/console/games/g1", { headers: { "x-console-fragment": "live" } })
+    ).text();
+    expect(full.startsWith("<html")).toBe(true);
+    expect(live).not.toContain("<html");
+    expect(live).toContain('data-field="current_turn"');
+    expect(live).not.toContain("Force next turn…");
+  });
+
+  it("forces a turn through the REST API as admin_rest and redirects to the game page", async () => {
+    const t = await setUp();
+    const response = await t.app.request("/console/games/g1/actions/force", formPost({}));
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/console/games/g1?done=force");
+    expect((await t.runtimes.get("g1"))?.currentTurn).toBe(1);
+    expect(t.operationLog.entries.at(-1)).toMatchObject({
+      opKind: "force_next_turn",
+      opSource: "admin_rest",
+      sourceRef: "console",
+    });
+    const page = await (await t.app.request("/console/games/g1?done=force")).text();
+    expect(page).toContain("The turn was generated.");
+    expect(page).toMatch(/<li data-skipped="true">.*skipped/);
+  });
+
+  it("shows the envelope of a refused action and changes nothing", async () => {
+    const t = await setUp();
+    const response = await t.app.request(
+      "/console/games/g1/actions/patch",
+      formPost({ version: "1.5.0" }),
+    );
+    expect(response.status).toBe(422);
+    const html = await response.text();
+    expect(html).toMatch(/role="alert">Patch was refused: <code>semver_patch_only<\/code>/);
+    expect((await t.runtimes.get("g1"))?.currentEngineVersion).toBe("1.4.2");
+    expect(t.turnEngine.rtm.calls).toEqual([]);
+  });
+
+  it("refuses a cross-site form post before anything is called", async () => {
+    const t = await setUp();
+    const response = await t.app.request(
+      "/console/games/g1/actions/stop",
+      formPost({ reason: "admin_request" }, "http://evil.example"),
+    );
+    expect(response.status).toBe(403);
+    expect((await t.runtimes.get("g1"))?.status).toBe("running");
+    expect(t.turnEngine.rtm.calls).toEqual([]);
+  });
+
+  it("asks for confirmation before an action, with the input carried along", async () => {
+    const t = await setUp();
+    const html = await (
+      await t.app.request("/console/games/g1/confirm?action=banish&race=Aelinari")
+    ).text();
+    expect(html).toContain("Banish race Aelinari from g1?");
+    expect(html).toContain('action="/console/games/g1/actions/banish"');
+    expect(html).toContain('<input type="hidden" name="race" value="Aelinari"/>');
+    expect(t.operationLog.entries.filter((e) => e.opKind === "banish")).toEqual([]);
+  });
+
+  it("escapes what it shows", async () => {
+    const t = await setUp();
+    const html = await (
+      await t.app.request(
+        `/console/games/g1/confirm?action=stop&reason=${encodeURIComponent("<b>x</b>")}`,
+      )
+    ).text();
+    expect(html).not.toContain("<b>x</b>");
+    expect(html).toContain("&lt;b&gt;x&lt;/b&gt;");
+  });
+
+  it("lists engine versions with in-use counts and shows a registry refusal", async () => {
+    const t = await setUp();
+    const html = await (await t.app.request("/console/engine-versions")).text();
+    expect(html).toMatch(/<tr data-version="1.4.2">.*?data-field="in_use">1<\/td>/);
+    expect(html).toMatch(/<tr data-version="1.4.3">.*?data-field="in_use">0<\/td>/);
+
+    const refused = await t.app.request(
+      "/console/engine-versions",
+      formPost({ version: "1.4.3", image_ref: "galaxy/game:1.4.3", options: "" }),
+    );
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("<code>conflict</code>");
+
+    const created = await t.app.request(
+      "/console/engine-versions",
+      formPost({ version: "1.4.4", image_ref: "galaxy/game:1.4.4", options: '{"max_players":8}' }),
+    );
+    expect(created.status).toBe(303);
+    expect((await t.versions.get("1.4.4"))?.options).toEqual({ max_players: 8 });
+  });
+});
+
+describe("ConsoleData", () => {
+  it("uses the REST schedule preview and history when Game Master serves them", async () => {
+    const t = await setUp();
+    const served: string[] = [];
+    const fetchApi: ApiFetch = async (path, init) => {
+      if (path.includes("/runtime/schedule")) {
+        served.push(path);
+        return Response.json({
+          items: [{ at: "2030-01-01T00:00:00.000Z", generate: false, reason: "r" }],
+        });
+      }
+      if (path.includes("/operations")) {
+        served.push(path);
+        return Response.json({ items: [], next_cursor: null });
+      }
+      return t.app.request(path, init);
+    };
+    const data = new ConsoleData({ api: new GameMasterApi(fetchApi), history: t.operationLog });
+    const game = await data.game("g1", { activations: 3, operationsLimit: 10 });
+    expect(game.activationsSource).toBe("rest");
+    expect(game.activations).toMatchObject({
+      ok: true,
+      data: [{ at: "2030-01-01T00:00:00.000Z" }],
+    });
+    expect(served).toEqual([
+      "/api/v1/internal/games/g1/runtime/schedule?count=3",
+      "/api/v1/internal/games/g1/operations?limit=10",
+    ]);
+  });
+
+  it("computes activations and reads the log itself when those routes are missing", async () => {
+    const t = await setUp();
+    await t.app.request("/api/v1/internal/games/g1/runtime/force-next-turn", { method: "POST" });
+    const data = new ConsoleData({
+      api: new GameMasterApi(async (path, init) => t.app.request(path, init)),
+      history: t.operationLog,
+    });
+    const game = await data.game("g1", { activations: 2, operationsLimit: 10 });
+    expect(game.activationsSource).toBe("computed");
+    expect(game.activations).toMatchObject({
+      ok: true,
+      data: [{ generate: false }, { generate: true }],
+    });
+    expect(game.operations).toMatchObject({
+      ok: true,
+      data: { items: [{ op_kind: "force_next_turn" }] },
+    });
+  });
+
+  it("lists failing games and the turns due within the hour", async () => {
+    const t = await setUp();
+    await seedRunningGame(t.runtimes, "g-failed", { status: "generation_failed" });
+    const now = new Date("2026-01-01T10:30:00.000Z");
+    await seedRunningGame(t.runtimes, "g-later", {
+      nextGenerationAt: new Date("2026-01-01T12:00:00.000Z"),
+    });
+    const data = new ConsoleData({
+      api: new GameMasterApi(async (path, init) => t.app.request(path, init)),
+      now: () => now,
+    });
+    const overview = await data.overview();
+    expect(overview.failing).toMatchObject({ ok: true, data: [{ game_id: "g-failed" }] });
+    expect(overview.due).toMatchObject({ ok: true, data: [{ gameId: "g1", skipped: false }] });
+  });
+});
+
+describe("patchTargets", () => {
+  it("keeps active versions with the same major and minor, highest first", () => {
+    const versions = [
+      { version: "1.4.1", status: "active" as const },
+      { version: "1.4.2", status: "active" as const },
+      { version: "1.4.9", status: "deprecated" as const },
+      { version: "1.4.10", status: "active" as const },
+      { version: "1.5.0", status: "active" as const },
+      { version: "2.4.3", status: "active" as const },
+    ];
+    expect(patchTargets({ current_engine_version: "1.4.2" }, versions)).toEqual([
+      "1.4.10",
+      "1.4.1",
+    ]);
+  });
+});
