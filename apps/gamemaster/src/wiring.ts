@@ -47,13 +47,13 @@ export interface GameMasterAdapters {
   operationLog: OperationLog;
   engine: EngineClient;
   lobbyEvents: LobbyEventsPublisher;
-  /** Runtime status + player mapping in one query (hot path, issue 5). */
+  /** Runtime status + player mapping in one query (hot path). */
   playerAccess: PlayerAccessStore;
-  /** Lobby's roster endpoint (membership cache misses, issue 5). */
+  /** Lobby's roster endpoint (membership cache misses). */
   lobby: LobbyClient;
-  /** Runtime Manager stop / patch (admin operations, issue 4). */
+  /** Runtime Manager stop / patch (admin operations). */
   rtm: RtmClient;
-  /** notification:intents (turn engine, issue 4). */
+  /** notification:intents (turn engine). */
   notifications: NotificationPublisher;
 }
 
@@ -62,13 +62,13 @@ export interface GameMasterServices {
   registerRuntime: RegisterRuntimeService;
   runtimes: RuntimeQueryService;
   engineVersions: EngineVersionService;
-  /** In-process membership cache in front of Lobby (issue 5). */
+  /** In-process membership cache in front of Lobby. */
   memberships: MembershipCache;
-  /** Player commands, orders and reports (issue 5). */
+  /** Player commands, orders and reports. */
   playerActions: PlayerActionService;
-  /** Lobby events + notification intents of the turn engine (issue 4). */
+  /** Lobby events + notification intents of the turn engine. */
   notifier: RuntimeNotifier;
-  /** Turn generation for the scheduler, force-next-turn and reconciliation (issue 4). */
+  /** Turn generation for the scheduler, force-next-turn and reconciliation. */
   turnGeneration: TurnGenerationService;
   forceNextTurn: ForceNextTurnService;
   stopRuntime: StopRuntimeService;

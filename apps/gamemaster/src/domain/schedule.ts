@@ -8,7 +8,7 @@ function toSchedule(schedule: TurnSchedule): Schedule {
 }
 
 /**
- * The first activation of `schedule` strictly after `after` (SPEC §4.3), or
+ * The first activation of `schedule` strictly after `after` (docs/reference.md#turn-schedule), or
  * `null` when the schedule never fires again — the record is then simply not
  * scheduled (`next_generation_at` null).
  */
@@ -36,7 +36,7 @@ export interface RegularTickDecision {
 }
 
 /**
- * The force-next-turn skip rule (SPEC §4.3): a successful forced turn sets
+ * The force-next-turn skip rule (docs/reference.md#turn-schedule): a successful forced turn sets
  * `skip_next_tick`; the next regular tick then generates nothing, clears the
  * flag and moves `next_generation_at` to the tick after. Forced at t with
  * regular ticks T1 < T2 after t → no turn at T1, a turn at T2.

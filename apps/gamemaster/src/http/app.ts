@@ -34,9 +34,9 @@ export interface AppServices extends AdminRouteServices {
   registerRuntime: RegisterRuntimeService;
   runtimes: RuntimeQueryService;
   engineVersions: EngineVersionService;
-  /** The player hot path: commands, orders, reports (issue 5). */
+  /** The player hot path: commands, orders, reports. */
   playerActions: PlayerActionService;
-  /** The membership cache, for Lobby's invalidate hook (issue 5). */
+  /** The membership cache, for Lobby's invalidate hook. */
   memberships: MembershipResolver;
   /** Players of a game with their last stats. */
   players: GamePlayersService;

@@ -23,7 +23,7 @@ export interface RuntimePage {
   nextCursor: string | null;
 }
 
-/** The liveness reply Lobby uses to resume a paused game (SPEC §5.5). */
+/** The liveness reply Lobby uses to resume a paused game (docs/reference.md#admin-operations). */
 export interface Liveness {
   ready: boolean;
   status: RuntimeStatus;

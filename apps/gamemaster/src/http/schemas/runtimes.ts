@@ -5,7 +5,7 @@ import { RUNTIME_STATUSES } from "../../domain/runtime-status.js";
 import { LIST_RUNTIMES_DEFAULT_LIMIT, LIST_RUNTIMES_MAX_LIMIT } from "../../services/runtimes.js";
 import { isoOrNull, NullableTimestampSchema, nonBlank, TimestampSchema } from "./common.js";
 
-/** Runtime status enum (SPEC §4.1). */
+/** Runtime status enum (docs/reference.md#runtime-status). */
 export const RuntimeStatusSchema = z.enum(RUNTIME_STATUSES).openapi("RuntimeStatus");
 
 /** One member of a register-runtime request. */
@@ -16,7 +16,7 @@ export const RegisterRuntimeMemberSchema = z
   })
   .openapi("RegisterRuntimeMember");
 
-/** Body of internalRegisterRuntime (SPEC §5.2). */
+/** Body of internalRegisterRuntime (docs/reference.md#register-runtime). */
 export const RegisterRuntimeRequestSchema = z
   .strictObject({
     engine_endpoint: z
