@@ -13,6 +13,8 @@ const stackOf = useStack({ label: "int_console" });
 
 const GAME = "con-1";
 const FAILING = "con-fail";
+/** A game whose next turn is due in 25 minutes: on the overview's timeline. */
+const SOON = "con-soon";
 const MEMBERS = [
   { user_id: "u-ann", race_name: "Aelinari" },
   { user_id: "u-bob", race_name: "Borgh" },
@@ -57,11 +59,16 @@ beforeAll(async () => {
       body: { version, image_ref: `galaxy/game:${version}` },
     });
   }
-  for (const gameId of [GAME, FAILING]) {
+  for (const gameId of [GAME, FAILING, SOON]) {
     await createGame(stack, { gameId, members: MEMBERS });
     await startGame(stack, gameId);
     await waitForRuntime(stack, gameId, "running", (r) => r.status === "running");
   }
+  await stack.sql.query(
+    `UPDATE gamemaster.runtime_records SET next_generation_at = now() + interval '25 minutes'
+      WHERE game_id = $1`,
+    [SOON],
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -75,7 +82,12 @@ describe("operator console", () => {
     await page.goto(consoleUrl());
     await expect(
       page.locator("#status-counts [data-status=running] .n").textContent(),
-    ).resolves.toBe("2");
+    ).resolves.toBe("3");
+    const due = page.locator("ol.due li");
+    await expect(
+      due.evaluateAll((items) => items.map((i) => i.getAttribute("data-game-id"))),
+    ).resolves.toEqual([SOON]);
+    await expect(due.first().textContent()).resolves.toMatch(/in 2[45] min/);
     await expect(page.locator("#no-failing").isVisible()).resolves.toBe(true);
 
     await expectStatus(200, "POST", `${stack.engine.url}/games/${FAILING}/_stub/fail-next-turn`);
@@ -156,7 +168,7 @@ describe("operator console", () => {
   it("lists runtimes with filters and a search by game id", async () => {
     const page = await newPage(desktop);
     await page.goto(consoleUrl("/runtimes"));
-    await expect(page.locator("#runtimes tbody tr").count()).resolves.toBe(2);
+    await expect(page.locator("#runtimes tbody tr").count()).resolves.toBe(3);
     await page.locator("#f-status").selectOption("generation_failed");
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(/status=generation_failed/);
@@ -179,7 +191,7 @@ describe("operator console", () => {
     await page.goto(consoleUrl("/engine-versions"));
     await expect(
       page.locator('tr[data-version="1.0.0"] [data-field=in_use]').textContent(),
-    ).resolves.toBe("2");
+    ).resolves.toBe("3");
     await expect(
       page.locator('tr[data-version="2.0.0"] [data-field=in_use]').textContent(),
     ).resolves.toBe("0");

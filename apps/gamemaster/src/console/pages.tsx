@@ -117,7 +117,15 @@ const OverviewLive: FC<{ data: OverviewData }> = ({ data }) => {
                     data-status={status}
                   >
                     <span class="n">{n}</span>
-                    <span class="label">{status}</span>
+                    <span class="label">
+                      {status.split("_").map((part, index) => (
+                        <>
+                          {index === 0 ? "" : "_"}
+                          {index === 0 ? null : <wbr />}
+                          {part}
+                        </>
+                      ))}
+                    </span>
                   </a>
                 </li>
               );
