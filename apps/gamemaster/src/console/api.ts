@@ -53,10 +53,14 @@ export type ApiResult<T> =
   | { ok: true; status: number; data: T }
   | { ok: false; status: number; code: string; message: string };
 
+/** Marks a REST call made by the console (its successful calls are logged at debug). */
+export const CONSOLE_CALL_HEADER = "x-console-call";
+
 /** The headers every console call carries: the operation log attributes it to an admin. */
 export const CONSOLE_CALLER_HEADERS: Readonly<Record<string, string>> = {
   "x-op-source": "admin_rest",
   "x-source-ref": "console",
+  [CONSOLE_CALL_HEADER]: "1",
 };
 
 async function call<T>(

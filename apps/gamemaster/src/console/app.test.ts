@@ -60,6 +60,24 @@ describe("console pages", () => {
     expect(live).not.toContain("Force next turn…");
   });
 
+  it("logs its page at info and its own REST calls and refresh polls at debug", async () => {
+    const t = await setUp();
+    // The first page learns that this GM has no schedule/history routes (two 404 probes).
+    await t.app.request("/console/games/g1");
+    t.logger.lines.length = 0;
+    await t.app.request("/console/games/g1");
+    await t.app.request("/console/games/g1", { headers: { "x-console-fragment": "live" } });
+    const completed = t.logger.lines
+      .filter((line) => line.msg === "request completed")
+      .map((line) => {
+        const fields = line.obj as { path: string };
+        return `${line.level} ${fields.path}`;
+      });
+    expect(completed.filter((line) => line.startsWith("info"))).toEqual(["info /console/games/g1"]);
+    expect(completed).toContain("debug /api/v1/internal/games/g1/runtime");
+    expect(completed.filter((line) => line === "debug /console/games/g1")).toHaveLength(1);
+  });
+
   it("forces a turn through the REST API as admin_rest and redirects to the game page", async () => {
     const t = await setUp();
     const response = await t.app.request("/console/games/g1/actions/force", formPost({}));
@@ -74,6 +92,36 @@ describe("console pages", () => {
     const page = await (await t.app.request("/console/games/g1?done=force")).text();
     expect(page).toContain("The turn was generated.");
     expect(page).toMatch(/<li data-skipped="true">.*skipped/);
+  });
+
+  it("stops, patches and banishes through the REST API", async () => {
+    const t = await setUp();
+    const patched = await t.app.request(
+      "/console/games/g1/actions/patch",
+      formPost({ version: "1.4.3" }),
+    );
+    expect(patched.headers.get("location")).toBe("/console/games/g1?done=patch");
+    expect((await t.runtimes.get("g1"))?.currentEngineVersion).toBe("1.4.3");
+
+    const banished = await t.app.request(
+      "/console/games/g1/actions/banish",
+      formPost({ race: "Aelinari" }),
+    );
+    expect(banished.headers.get("location")).toBe("/console/games/g1?done=banish");
+
+    const stopped = await t.app.request(
+      "/console/games/g1/actions/stop",
+      formPost({ reason: "cancelled" }),
+    );
+    expect(stopped.headers.get("location")).toBe("/console/games/g1?done=stop");
+    expect((await t.runtimes.get("g1"))?.status).toBe("stopped");
+    expect(
+      t.operationLog.entries.map((e) => [e.opKind, e.opSource, e.sourceRef, e.outcome]),
+    ).toEqual([
+      ["patch", "admin_rest", "console", "success"],
+      ["banish", "admin_rest", "console", "success"],
+      ["stop", "admin_rest", "console", "success"],
+    ]);
   });
 
   it("shows the envelope of a refused action and changes nothing", async () => {

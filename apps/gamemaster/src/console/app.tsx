@@ -13,7 +13,7 @@ import {
   type PendingAction,
   RuntimesPage,
 } from "./pages.js";
-import { CONSOLE_BASE, consoleHref, gameHref } from "./views.js";
+import { CONSOLE_BASE, consoleHref, FRAGMENT_HEADER, gameHref } from "./views.js";
 
 /** Options of {@link createConsoleApp}. */
 export interface ConsoleOptions {
@@ -64,7 +64,7 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
   const api = data.api;
   const refreshMs = options.refreshMs ?? REFRESH_INTERVAL_MS;
   const app = new Hono();
-  const isFragment = (c: Context) => c.req.header("x-console-fragment") === "live";
+  const isFragment = (c: Context) => c.req.header(FRAGMENT_HEADER) === "live";
 
   app.use("*", csrf());
   app.use("*", async (c, next) => {

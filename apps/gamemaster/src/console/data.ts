@@ -27,6 +27,9 @@ export const FAILING_STATUSES = ["generation_failed", "engine_unreachable"] as c
 /** How far ahead the overview's timeline looks. */
 export const TIMELINE_WINDOW_MS = 60 * 60 * 1000;
 
+/** How long the console trusts that a REST route is missing before it asks again. */
+export const MISSING_ROUTE_RECHECK_MS = 60_000;
+
 /** Largest page the REST API hands out (internalListRuntimes). */
 const PAGE = 200;
 /** Pages read at most when the console has to scan every runtime (overview, in-use counts). */
@@ -88,6 +91,8 @@ export class ConsoleData {
   readonly api: GameMasterApi;
   readonly #now: () => Date;
   readonly #history: OperationHistorySource | undefined;
+  /** Until when a REST route is known to be missing (re-probed after {@link MISSING_ROUTE_RECHECK_MS}). */
+  readonly #missingUntil = new Map<"schedule" | "operations", number>();
 
   constructor(options: ConsoleDataOptions) {
     this.api = options.api;
@@ -205,11 +210,14 @@ export class ConsoleData {
     record: RuntimeJson,
     count: number,
   ): Promise<{ result: ApiResult<ActivationJson[]>; source: "rest" | "computed" }> {
-    const served = await this.api.schedule(record.game_id, count);
-    if (served.ok) {
-      return { result: { ok: true, status: 200, data: served.data.items }, source: "rest" };
+    if (!this.#knownMissing("schedule")) {
+      const served = await this.api.schedule(record.game_id, count);
+      if (served.ok) {
+        return { result: { ok: true, status: 200, data: served.data.items }, source: "rest" };
+      }
+      if (!isMissingRoute(served)) return { result: failure(served), source: "rest" };
+      this.#markMissing("schedule");
     }
-    if (!isMissingRoute(served)) return { result: failure(served), source: "rest" };
     return {
       result: { ok: true, status: 200, data: upcomingActivations(record, count) },
       source: "computed",
@@ -221,11 +229,14 @@ export class ConsoleData {
     limit: number,
     cursor: string | undefined,
   ): Promise<ApiResult<OperationPageJson>> {
-    const served = await this.api.operations(gameId, {
-      limit,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    if (served.ok || !isMissingRoute(served) || this.#history === undefined) return served;
+    if (!this.#knownMissing("operations") || this.#history === undefined) {
+      const served = await this.api.operations(gameId, {
+        limit,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      if (served.ok || !isMissingRoute(served) || this.#history === undefined) return served;
+      this.#markMissing("operations");
+    }
     const entries = await this.#history.listByGame(gameId, limit);
     return {
       ok: true,
@@ -245,6 +256,14 @@ export class ConsoleData {
         next_cursor: null,
       },
     };
+  }
+
+  #knownMissing(route: "schedule" | "operations"): boolean {
+    return (this.#missingUntil.get(route) ?? 0) > this.#now().getTime();
+  }
+
+  #markMissing(route: "schedule" | "operations"): void {
+    this.#missingUntil.set(route, this.#now().getTime() + MISSING_ROUTE_RECHECK_MS);
   }
 
   /** Every engine version with its in-use count, newest first. */

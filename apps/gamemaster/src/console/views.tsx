@@ -4,6 +4,9 @@ import type { ApiResult } from "./api.js";
 /** The console's pages, for the navigation's current-page mark. */
 export type ConsolePage = "overview" | "runtimes" | "game" | "engine-versions";
 
+/** The header of the refresh script's polls (the server answers only the live part). */
+export const FRAGMENT_HEADER = "x-console-fragment";
+
 /** Where the console is mounted. */
 export const CONSOLE_BASE = "/console";
 

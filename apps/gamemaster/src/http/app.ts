@@ -7,9 +7,10 @@ import {
 } from "@galaxy/errors";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { CONSOLE_CALL_HEADER } from "../console/api.js";
 import { createConsoleApp } from "../console/app.js";
 import type { OperationHistorySource } from "../console/data.js";
-import { CONSOLE_BASE } from "../console/views.js";
+import { CONSOLE_BASE, FRAGMENT_HEADER } from "../console/views.js";
 import type { Logger } from "../ports/logger.js";
 import type { MembershipResolver } from "../ports/membership.js";
 import type { EngineVersionService } from "../services/engine-versions.js";
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     requestContext({
       logger: deps.logger,
       quietSuccessRoutes: new Set(PLAYER_ROUTE_PATTERNS),
+      quietSuccessHeaders: [CONSOLE_CALL_HEADER, FRAGMENT_HEADER],
       ...(deps.observeRequest === undefined ? {} : { observe: deps.observeRequest }),
     }),
   );
