@@ -31,11 +31,13 @@ import { ForceNextTurnService } from "./services/force-next-turn.js";
 import { GamePlayersService } from "./services/game-players.js";
 import { LastStatsMemory, rememberingLobbyEvents } from "./services/last-stats.js";
 import { MembershipCache } from "./services/membership-cache.js";
+import { OperationHistoryService } from "./services/operation-history.js";
 import { PatchRuntimeService } from "./services/patch-runtime.js";
 import { PlayerActionService } from "./services/player-actions.js";
 import { RegisterRuntimeService } from "./services/register-runtime.js";
 import { RuntimeNotifier } from "./services/runtime-notifier.js";
 import { RuntimeQueryService } from "./services/runtimes.js";
+import { SchedulePreviewService } from "./services/schedule-preview.js";
 import { StopRuntimeService } from "./services/stop-runtime.js";
 import { TurnGenerationService } from "./services/turn-generation.js";
 
@@ -76,6 +78,8 @@ export interface GameMasterServices {
   banishRace: BanishRaceService;
   /** Players of a game with their last stats (operators: the console). */
   players: GamePlayersService;
+  schedulePreview: SchedulePreviewService;
+  operationHistory: OperationHistoryService;
 }
 
 /** Builds the adapters over the open database and Redis connection. */
@@ -195,6 +199,8 @@ export function createServices(input: {
       clock,
     }),
     runtimes: new RuntimeQueryService({ runtimeRecords: adapters.runtimeRecords }),
+    schedulePreview: new SchedulePreviewService({ runtimeRecords: adapters.runtimeRecords, clock }),
+    operationHistory: new OperationHistoryService({ operationLog: adapters.operationLog }),
     engineVersions: new EngineVersionService({
       engineVersions: adapters.engineVersions,
       clock,

@@ -283,3 +283,44 @@ export function expectedOperation(
   if (found === undefined) throw new Error(`no expectation for ${operationId}`);
   return found;
 }
+
+/**
+ * The operator operations added after the first release (schedule preview, operation
+ * history). Their ids and paths are frozen from the moment they shipped, like the ones above.
+ */
+export const GM_OPERATOR_OPERATIONS: readonly ExpectedOperation[] = [
+  {
+    operationId: "internalGetRuntimeSchedule",
+    method: "get",
+    path: `${GAME}/runtime/schedule`,
+    query: ["count"],
+  },
+  {
+    operationId: "internalPreviewSchedule",
+    method: "post",
+    path: "/api/v1/internal/schedules/preview",
+  },
+  {
+    operationId: "internalListOperations",
+    method: "get",
+    path: `${GAME}/operations`,
+    query: ["limit", "cursor", "op_kind"],
+  },
+  {
+    operationId: "internalListRuntimes",
+    method: "get",
+    path: "/api/v1/internal/runtimes",
+    query: ["status", "limit", "cursor", "next_generation_before", "engine_version"],
+  },
+];
+
+/** `operation_log.op_kind` values. */
+export const OP_KINDS = [
+  "register_runtime",
+  "turn_generation",
+  "force_next_turn",
+  "stop",
+  "patch",
+  "banish",
+  "health_transition",
+] as const;

@@ -15,9 +15,11 @@ import type { Logger } from "../ports/logger.js";
 import type { MembershipResolver } from "../ports/membership.js";
 import type { EngineVersionService } from "../services/engine-versions.js";
 import type { GamePlayersService } from "../services/game-players.js";
+import type { OperationHistoryService } from "../services/operation-history.js";
 import type { PlayerActionService } from "../services/player-actions.js";
 import type { RegisterRuntimeService } from "../services/register-runtime.js";
 import type { RuntimeQueryService } from "../services/runtimes.js";
+import type { SchedulePreviewService } from "../services/schedule-preview.js";
 import type { AppEnv } from "./context.js";
 import { requestContext } from "./middleware/request-context.js";
 import { requestId } from "./node-request.js";
@@ -26,9 +28,11 @@ import { type AdminRouteServices, registerAdminRoutes } from "./routes/admin.js"
 import { registerEngineVersionRoutes } from "./routes/engine-versions.js";
 import { type ReadinessCheck, registerHealthRoutes } from "./routes/health.js";
 import { registerMembershipRoutes } from "./routes/memberships.js";
+import { registerOperationRoutes } from "./routes/operations.js";
 import { isPlayerRequest, PLAYER_ROUTE_PATTERNS, registerPlayerRoutes } from "./routes/player.js";
 import { registerPlayerListRoutes } from "./routes/players.js";
 import { registerRuntimeRoutes } from "./routes/runtimes.js";
+import { registerScheduleRoutes } from "./routes/schedules.js";
 
 /** The services the routes delegate to. Later features add theirs here. */
 export interface AppServices extends AdminRouteServices {
@@ -41,6 +45,10 @@ export interface AppServices extends AdminRouteServices {
   memberships: MembershipResolver;
   /** Players of a game with their last stats. */
   players: GamePlayersService;
+  /** A game's upcoming activations and any expression's (operator tools). */
+  schedulePreview: SchedulePreviewService;
+  /** A game's operation log (operator tools). */
+  operationHistory: OperationHistoryService;
 }
 
 /** Collaborators of {@link createApp}. */
@@ -118,6 +126,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerMembershipRoutes(app, deps.services);
   registerAdminRoutes(app, deps.services);
   registerPlayerListRoutes(app, deps.services);
+  registerScheduleRoutes(app, deps.services);
+  registerOperationRoutes(app, deps.services);
 
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get("/openapi.json", (c) => {

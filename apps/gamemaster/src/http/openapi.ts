@@ -18,6 +18,12 @@ export const OPENAPI_DOCUMENT_CONFIG = {
     { name: "engine-versions", description: "The engine-version registry." },
     { name: "probes", description: "Liveness and readiness." },
     {
+      name: "schedules",
+      description:
+        "Schedule preview: a game's next activations (with the skip rule) and any expression's.",
+    },
+    { name: "operations", description: "A game's operation history (operation_log)." },
+    {
       name: "player",
       description:
         "The player hot path behind the Edge Gateway (commands, orders, reports) and Lobby's membership-cache invalidation hook.",

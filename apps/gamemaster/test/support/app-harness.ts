@@ -5,9 +5,11 @@ import { EngineVersionService } from "../../src/services/engine-versions.js";
 import { GamePlayersService } from "../../src/services/game-players.js";
 import { LastStatsMemory } from "../../src/services/last-stats.js";
 import { MembershipCache } from "../../src/services/membership-cache.js";
+import { OperationHistoryService } from "../../src/services/operation-history.js";
 import { PlayerActionService } from "../../src/services/player-actions.js";
 import { RegisterRuntimeService } from "../../src/services/register-runtime.js";
 import { RuntimeQueryService } from "../../src/services/runtimes.js";
+import { SchedulePreviewService } from "../../src/services/schedule-preview.js";
 import {
   FakeClock,
   FakeEngine,
@@ -68,6 +70,8 @@ export function createTestApp(
         clock,
       }),
       runtimes: new RuntimeQueryService({ runtimeRecords: runtimes }),
+      schedulePreview: new SchedulePreviewService({ runtimeRecords: runtimes, clock }),
+      operationHistory: new OperationHistoryService({ operationLog }),
       engineVersions: new EngineVersionService({ engineVersions: versions, clock }),
       memberships,
       playerActions: new PlayerActionService({ playerAccess, memberships, engine: hotEngine }),

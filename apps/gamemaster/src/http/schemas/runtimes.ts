@@ -99,6 +99,25 @@ export const ListRuntimesQuerySchema = z.object({
     .max(512)
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, description: "Opaque paging cursor." }),
+  next_generation_before: z.iso
+    .datetime({ offset: true, error: "must be an ISO-8601 timestamp" })
+    .optional()
+    .openapi({
+      param: { name: "next_generation_before", in: "query" },
+      example: "2026-01-01T12:00:00Z",
+      description:
+        "Only runtimes whose next_generation_at is strictly before this time (unscheduled runtimes are left out). With a past time: the overdue games.",
+    }),
+  engine_version: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({
+      param: { name: "engine_version", in: "query" },
+      example: "1.4.2",
+      description: "Only runtimes whose current_engine_version is exactly this.",
+    }),
 });
 
 /** Answer of internalGameLiveness. */
