@@ -118,8 +118,8 @@ describe("operator console", () => {
     await page.goto(consoleUrl(`/games/${GAME}`));
     await expect(page.locator("[data-field=current_turn]").textContent()).resolves.toBe("0");
     await expect(
-      page.locator("#activations li").first().getAttribute("data-skipped"),
-    ).resolves.toBe("false");
+      page.locator("#activations li").first().getAttribute("data-generates"),
+    ).resolves.toBe("true");
     await expect(page.locator("#players tbody tr").count()).resolves.toBe(2);
 
     await page.getByRole("button", { name: "Force next turn…" }).click();
@@ -133,11 +133,12 @@ describe("operator console", () => {
     await expect(page.getByRole("status").textContent()).resolves.toBe("The turn was generated.");
     await expect(page.locator("[data-field=current_turn]").textContent()).resolves.toBe("1");
     const first = page.locator("#activations li").first();
-    await expect(first.getAttribute("data-skipped")).resolves.toBe("true");
-    await expect(first.textContent()).resolves.toContain("skipped");
-    await expect(page.locator("#activations li").nth(1).getAttribute("data-skipped")).resolves.toBe(
-      "false",
-    );
+    await expect(first.getAttribute("data-generates")).resolves.toBe("false");
+    await expect(first.getAttribute("data-skip-reason")).resolves.toBe("skip_next_tick");
+    await expect(first.locator(".badge").textContent()).resolves.toBe("skipped");
+    await expect(
+      page.locator("#activations li").nth(1).getAttribute("data-generates"),
+    ).resolves.toBe("true");
     const forced = page.locator("#operations tbody tr[data-op-kind=force_next_turn]").first();
     await expect(forced.textContent()).resolves.toContain("admin_rest");
 

@@ -158,7 +158,6 @@ export async function startGameMaster(
     },
     observeRequest: (method, route, status, seconds) =>
       metrics.observeHttpRequest(method, route, status, seconds),
-    console: { history: adapters.operationLog },
   });
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

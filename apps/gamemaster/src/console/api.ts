@@ -3,8 +3,10 @@ import type {
   EngineVersionListSchema,
   EngineVersionSchema,
 } from "../http/schemas/engine-versions.js";
+import type { OperationEntrySchema, OperationListSchema } from "../http/schemas/operations.js";
 import type { GamePlayerListSchema } from "../http/schemas/players.js";
 import type { RuntimeListSchema, RuntimeRecordSchema } from "../http/schemas/runtimes.js";
+import type { PlannedActivationSchema, RuntimeScheduleSchema } from "../http/schemas/schedules.js";
 
 /** How the console reaches Game Master's REST API: in-process `app.request`, or a real fetch. */
 export type ApiFetch = (path: string, init?: RequestInit) => Promise<Response>;
@@ -20,33 +22,14 @@ export type EngineVersionListJson = z.infer<typeof EngineVersionListSchema>;
 /** The answer of internalListGamePlayers. */
 export type PlayerListJson = z.infer<typeof GamePlayerListSchema>;
 
-/** One upcoming activation of a game's schedule. */
-export interface ActivationJson {
-  at: string;
-  /** False for the activation `skip_next_tick` eats after a forced turn. */
-  generate: boolean;
-  /** Why no turn is generated there (set when `generate` is false). */
-  reason: string | null;
-}
-
-/** One entry of a game's operation history, newest first. */
-export interface OperationJson {
-  id: number;
-  op_kind: string;
-  op_source: string;
-  source_ref: string;
-  outcome: string;
-  error_code: string;
-  error_message: string;
-  started_at: string;
-  finished_at: string;
-}
-
-/** A page of operation history. */
-export interface OperationPageJson {
-  items: OperationJson[];
-  next_cursor: string | null;
-}
+/** The answer of internalGetRuntimeSchedule. */
+export type RuntimeScheduleJson = z.infer<typeof RuntimeScheduleSchema>;
+/** One activation of internalGetRuntimeSchedule. */
+export type ActivationJson = z.infer<typeof PlannedActivationSchema>;
+/** A page of internalListOperations, newest first. */
+export type OperationPageJson = z.infer<typeof OperationListSchema>;
+/** One operation-log entry of internalListOperations. */
+export type OperationJson = z.infer<typeof OperationEntrySchema>;
 
 /** What an API call gave: the body of a 2xx, or the envelope of a refusal. */
 export type ApiResult<T> =
@@ -121,11 +104,6 @@ function query(params: Record<string, string | number | undefined>): string {
 
 const game = (gameId: string) => `/api/v1/internal/games/${encodeURIComponent(gameId)}`;
 
-/** Whether a refusal means "this GM has no such route" rather than "no such game". */
-export function isMissingRoute(result: ApiResult<unknown>): boolean {
-  return !result.ok && result.status === 404 && result.code === "not_found";
-}
-
 /** Filters of {@link GameMasterApi.listRuntimes}. */
 export interface RuntimeFilter {
   status?: string;
@@ -166,18 +144,22 @@ export class GameMasterApi {
     return call(this.fetchApi, "GET", `${game(gameId)}/players`);
   }
 
-  schedule(gameId: string, count: number): Promise<ApiResult<{ items: ActivationJson[] }>> {
+  schedule(gameId: string, count: number): Promise<ApiResult<RuntimeScheduleJson>> {
     return call(this.fetchApi, "GET", `${game(gameId)}/runtime/schedule${query({ count })}`);
   }
 
   operations(
     gameId: string,
-    page: { limit: number; cursor?: string },
+    page: { limit: number; cursor?: string; opKind?: string },
   ): Promise<ApiResult<OperationPageJson>> {
     return call(
       this.fetchApi,
       "GET",
-      `${game(gameId)}/operations${query({ limit: page.limit, cursor: page.cursor })}`,
+      `${game(gameId)}/operations${query({
+        limit: page.limit,
+        cursor: page.cursor,
+        op_kind: page.opKind,
+      })}`,
     );
   }
 

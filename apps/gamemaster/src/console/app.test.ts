@@ -62,8 +62,6 @@ describe("console pages", () => {
 
   it("logs its page at info and its own REST calls and refresh polls at debug", async () => {
     const t = await setUp();
-    // The first page learns that this GM has no schedule/history routes (two 404 probes).
-    await t.app.request("/console/games/g1");
     t.logger.lines.length = 0;
     await t.app.request("/console/games/g1");
     await t.app.request("/console/games/g1", { headers: { "x-console-fragment": "live" } });
@@ -91,7 +89,7 @@ describe("console pages", () => {
     });
     const page = await (await t.app.request("/console/games/g1?done=force")).text();
     expect(page).toContain("The turn was generated.");
-    expect(page).toMatch(/<li data-skipped="true">.*skipped/);
+    expect(page).toMatch(/<li data-generates="false" data-skip-reason="skip_next_tick">.*skipped/);
   });
 
   it("stops, patches and banishes through the REST API", async () => {
@@ -193,51 +191,56 @@ describe("console pages", () => {
 });
 
 describe("ConsoleData", () => {
-  it("uses the REST schedule preview and history when Game Master serves them", async () => {
+  it("reads activations and history from the REST API, with the history filter", async () => {
     const t = await setUp();
-    const served: string[] = [];
+    const paths: string[] = [];
     const fetchApi: ApiFetch = async (path, init) => {
-      if (path.includes("/runtime/schedule")) {
-        served.push(path);
-        return Response.json({
-          items: [{ at: "2030-01-01T00:00:00.000Z", generate: false, reason: "r" }],
-        });
-      }
-      if (path.includes("/operations")) {
-        served.push(path);
-        return Response.json({ items: [], next_cursor: null });
-      }
+      paths.push(path);
       return t.app.request(path, init);
     };
-    const data = new ConsoleData({ api: new GameMasterApi(fetchApi), history: t.operationLog });
-    const game = await data.game("g1", { activations: 3, operationsLimit: 10 });
-    expect(game.activationsSource).toBe("rest");
-    expect(game.activations).toMatchObject({
-      ok: true,
-      data: [{ at: "2030-01-01T00:00:00.000Z" }],
-    });
-    expect(served).toEqual([
-      "/api/v1/internal/games/g1/runtime/schedule?count=3",
-      "/api/v1/internal/games/g1/operations?limit=10",
-    ]);
-  });
-
-  it("computes activations and reads the log itself when those routes are missing", async () => {
-    const t = await setUp();
     await t.app.request("/api/v1/internal/games/g1/runtime/force-next-turn", { method: "POST" });
-    const data = new ConsoleData({
-      api: new GameMasterApi(async (path, init) => t.app.request(path, init)),
-      history: t.operationLog,
+    const data = new ConsoleData({ api: new GameMasterApi(fetchApi) });
+    const game = await data.game("g1", {
+      activations: 2,
+      operationsLimit: 10,
+      opKind: "force_next_turn",
     });
-    const game = await data.game("g1", { activations: 2, operationsLimit: 10 });
-    expect(game.activationsSource).toBe("computed");
     expect(game.activations).toMatchObject({
       ok: true,
-      data: [{ generate: false }, { generate: true }],
+      data: [
+        { generates_turn: false, skip_reason: "skip_next_tick" },
+        { generates_turn: true, skip_reason: null },
+      ],
     });
     expect(game.operations).toMatchObject({
       ok: true,
       data: { items: [{ op_kind: "force_next_turn" }] },
+    });
+    expect(paths).toContain("/api/v1/internal/games/g1/runtime/schedule?count=2");
+    expect(paths).toContain(
+      "/api/v1/internal/games/g1/operations?limit=10&op_kind=force_next_turn",
+    );
+  });
+
+  it("shows a refusal of one part of the game page and the rest of it", async () => {
+    const t = await setUp();
+    const data = new ConsoleData({
+      api: new GameMasterApi(async (path, init) =>
+        path.includes("/operations")
+          ? Response.json(
+              { error: { code: "service_unavailable", message: "db down" } },
+              { status: 503 },
+            )
+          : t.app.request(path, init),
+      ),
+    });
+    const game = await data.game("g1", { activations: 1, operationsLimit: 5 });
+    expect(game.runtime.ok).toBe(true);
+    expect(game.operations).toEqual({
+      ok: false,
+      status: 503,
+      code: "service_unavailable",
+      message: "db down",
     });
   });
 

@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { type ApiFetch, type ApiResult, GameMasterApi, type RuntimeListJson } from "./api.js";
 import { CONSOLE_CSS, CONSOLE_JS, REFRESH_INTERVAL_MS } from "./assets.js";
-import { ConsoleData, type OperationHistorySource } from "./data.js";
+import { ConsoleData } from "./data.js";
 import {
   ConfirmPage,
   EngineVersionsPage,
@@ -19,8 +19,6 @@ import { CONSOLE_BASE, consoleHref, FRAGMENT_HEADER, gameHref } from "./views.js
 export interface ConsoleOptions {
   /** Reaches Game Master's REST API (in-process `app.request` when mounted by createApp). */
   fetch: ApiFetch;
-  /** Operation history when the REST API has no history operation. */
-  history?: OperationHistorySource;
   /** How often pages refresh their data; default 5 s. */
   refreshMs?: number;
   now?: () => Date;
@@ -59,7 +57,6 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
   const data = new ConsoleData({
     api: new GameMasterApi(options.fetch),
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...(options.history === undefined ? {} : { history: options.history }),
   });
   const api = data.api;
   const refreshMs = options.refreshMs ?? REFRESH_INTERVAL_MS;
@@ -97,6 +94,7 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
   });
 
   app.get("/runtimes", async (c) => {
+    // The filters are internalListRuntimes' own; its cursor carries them from page to page.
     const query = {
       status: optional(c.req.query("status")),
       engineVersion: optional(c.req.query("engine_version")),
@@ -117,22 +115,6 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
         limit: 50,
       });
     }
-    if (result.ok && (query.engineVersion !== undefined || query.status !== undefined)) {
-      // A Game Master without the engine-version filter answers every version; the page
-      // shows only what was asked for (and the cursor still walks the whole list).
-      result = {
-        ...result,
-        data: {
-          ...result.data,
-          items: result.data.items.filter(
-            (r) =>
-              (query.engineVersion === undefined ||
-                r.current_engine_version === query.engineVersion) &&
-              (query.status === undefined || r.status === query.status),
-          ),
-        },
-      };
-    }
     const versions = await api.listEngineVersions();
     return c.html(
       <RuntimesPage
@@ -151,10 +133,12 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
     extra: { refused?: ApiResult<unknown>; refusedWhat?: string; status?: number } = {},
   ) => {
     const cursor = optional(c.req.query("ops_cursor"));
+    const opKind = optional(c.req.query("ops_kind"));
     const game = await data.game(gameId, {
       activations: ACTIVATIONS_SHOWN,
       operationsLimit: OPERATIONS_SHOWN,
       ...(cursor === undefined ? {} : { operationsCursor: cursor }),
+      ...(opKind === undefined ? {} : { opKind }),
     });
     const status = extra.status ?? (game.runtime.ok ? 200 : game.runtime.status);
     return c.html(
@@ -164,6 +148,7 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
         done={optional(c.req.query("done"))}
         refused={extra.refused}
         refusedWhat={extra.refusedWhat}
+        opKind={opKind}
         refreshMs={refreshMs}
         fragment={isFragment(c)}
       />,

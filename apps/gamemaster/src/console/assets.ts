@@ -70,6 +70,7 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, mo
 dl.facts { display: grid; grid-template-columns: minmax(8rem, max-content) 1fr; gap: .25rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
+form.filter { margin: .5rem 0 1rem; }
 form.inline { display: flex; flex-wrap: wrap; align-items: end; gap: .5rem 1rem; margin: 0; }
 label { display: block; font-size: .875rem; color: var(--muted); }
 input, select, textarea, button { font: inherit; }

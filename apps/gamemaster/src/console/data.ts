@@ -1,34 +1,20 @@
 import { compareVersions, isPatchUpgrade } from "../domain/engine-version.js";
-import type { OperationRecord } from "../domain/operation.js";
 import { isTerminalStatus, type RuntimeStatus } from "../domain/runtime-status.js";
-import { upcomingActivations } from "./activations.js";
-import {
-  type ActivationJson,
-  type ApiResult,
-  type EngineVersionJson,
-  type GameMasterApi,
-  isMissingRoute,
-  type OperationPageJson,
-  type RuntimeJson,
+import type {
+  ActivationJson,
+  ApiResult,
+  EngineVersionJson,
+  GameMasterApi,
+  OperationPageJson,
+  RuntimeJson,
 } from "./api.js";
 import { type OverviewMetrics, overviewMetrics } from "./metrics-text.js";
-
-/**
- * Operation history for a Game Master whose REST API has no history
- * operation: the newest entries of one game (the `OperationLog` port fits).
- */
-export interface OperationHistorySource {
-  listByGame(gameId: string, limit?: number): Promise<OperationRecord[]>;
-}
 
 /** Statuses the overview lists first: the games an operator has to look at. */
 export const FAILING_STATUSES = ["generation_failed", "engine_unreachable"] as const;
 
 /** How far ahead the overview's timeline looks. */
 export const TIMELINE_WINDOW_MS = 60 * 60 * 1000;
-
-/** How long the console trusts that a REST route is missing before it asks again. */
-export const MISSING_ROUTE_RECHECK_MS = 60_000;
 
 /** Largest page the REST API hands out (internalListRuntimes). */
 const PAGE = 200;
@@ -61,8 +47,6 @@ export interface GameData {
     { user_id: string; race_name: string; stats: { planets: number; population: number } | null }[]
   >;
   activations: ApiResult<ActivationJson[]>;
-  /** Where the activations came from: the REST schedule preview or the console's own computation. */
-  activationsSource: "rest" | "computed";
   operations: ApiResult<OperationPageJson>;
   /** Active versions the runtime may be patched to (same major.minor, not the current one). */
   patchTargets: string[];
@@ -78,7 +62,6 @@ export interface EngineVersionRow extends EngineVersionJson {
 export interface ConsoleDataOptions {
   api: GameMasterApi;
   now?: () => Date;
-  history?: OperationHistorySource;
 }
 
 function failure<T>(result: ApiResult<unknown>): ApiResult<T> {
@@ -90,14 +73,10 @@ function failure<T>(result: ApiResult<unknown>): ApiResult<T> {
 export class ConsoleData {
   readonly api: GameMasterApi;
   readonly #now: () => Date;
-  readonly #history: OperationHistorySource | undefined;
-  /** Until when a REST route is known to be missing (re-probed after {@link MISSING_ROUTE_RECHECK_MS}). */
-  readonly #missingUntil = new Map<"schedule" | "operations", number>();
 
   constructor(options: ConsoleDataOptions) {
     this.api = options.api;
     this.#now = options.now ?? (() => new Date());
-    this.#history = options.history;
   }
 
   now(): Date {
@@ -154,8 +133,6 @@ export class ConsoleData {
       for (const record of result.data.items) {
         if (record.next_generation_at === null) continue;
         const at = new Date(record.next_generation_at);
-        // A Game Master without the next_generation_before filter answers every running runtime.
-        if (at.getTime() > until.getTime()) continue;
         due.push({
           gameId: record.game_id,
           at,
@@ -175,7 +152,12 @@ export class ConsoleData {
 
   async game(
     gameId: string,
-    options: { activations: number; operationsLimit: number; operationsCursor?: string },
+    options: {
+      activations: number;
+      operationsLimit: number;
+      operationsCursor?: string;
+      opKind?: string;
+    },
   ): Promise<GameData> {
     const runtime = await this.api.getRuntime(gameId);
     if (!runtime.ok) {
@@ -183,15 +165,18 @@ export class ConsoleData {
         runtime,
         players: failure(runtime),
         activations: failure(runtime),
-        activationsSource: "computed",
         operations: failure(runtime),
         patchTargets: [],
       };
     }
     const [players, schedule, operations, versions] = await Promise.all([
       this.api.listPlayers(gameId),
-      this.#activations(runtime.data, options.activations),
-      this.#operations(gameId, options.operationsLimit, options.operationsCursor),
+      this.api.schedule(gameId, options.activations),
+      this.api.operations(gameId, {
+        limit: options.operationsLimit,
+        ...(options.operationsCursor === undefined ? {} : { cursor: options.operationsCursor }),
+        ...(options.opKind === undefined ? {} : { opKind: options.opKind }),
+      }),
       this.api.listEngineVersions(),
     ]);
     return {
@@ -199,71 +184,12 @@ export class ConsoleData {
       players: players.ok
         ? { ok: true, status: players.status, data: players.data.items }
         : failure(players),
-      activations: schedule.result,
-      activationsSource: schedule.source,
+      activations: schedule.ok
+        ? { ok: true, status: schedule.status, data: schedule.data.activations }
+        : failure(schedule),
       operations,
       patchTargets: versions.ok ? patchTargets(runtime.data, versions.data.items) : [],
     };
-  }
-
-  async #activations(
-    record: RuntimeJson,
-    count: number,
-  ): Promise<{ result: ApiResult<ActivationJson[]>; source: "rest" | "computed" }> {
-    if (!this.#knownMissing("schedule")) {
-      const served = await this.api.schedule(record.game_id, count);
-      if (served.ok) {
-        return { result: { ok: true, status: 200, data: served.data.items }, source: "rest" };
-      }
-      if (!isMissingRoute(served)) return { result: failure(served), source: "rest" };
-      this.#markMissing("schedule");
-    }
-    return {
-      result: { ok: true, status: 200, data: upcomingActivations(record, count) },
-      source: "computed",
-    };
-  }
-
-  async #operations(
-    gameId: string,
-    limit: number,
-    cursor: string | undefined,
-  ): Promise<ApiResult<OperationPageJson>> {
-    if (!this.#knownMissing("operations") || this.#history === undefined) {
-      const served = await this.api.operations(gameId, {
-        limit,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      if (served.ok || !isMissingRoute(served) || this.#history === undefined) return served;
-      this.#markMissing("operations");
-    }
-    const entries = await this.#history.listByGame(gameId, limit);
-    return {
-      ok: true,
-      status: 200,
-      data: {
-        items: entries.map((entry) => ({
-          id: entry.id,
-          op_kind: entry.opKind,
-          op_source: entry.opSource,
-          source_ref: entry.sourceRef,
-          outcome: entry.outcome,
-          error_code: entry.errorCode,
-          error_message: entry.errorMessage,
-          started_at: entry.startedAt.toISOString(),
-          finished_at: entry.finishedAt.toISOString(),
-        })),
-        next_cursor: null,
-      },
-    };
-  }
-
-  #knownMissing(route: "schedule" | "operations"): boolean {
-    return (this.#missingUntil.get(route) ?? 0) > this.#now().getTime();
-  }
-
-  #markMissing(route: "schedule" | "operations"): void {
-    this.#missingUntil.set(route, this.#now().getTime() + MISSING_ROUTE_RECHECK_MS);
   }
 
   /** Every engine version with its in-use count, newest first. */

@@ -1,4 +1,5 @@
 import type { FC } from "hono/jsx";
+import { OP_KINDS } from "../domain/operation.js";
 import { RUNTIME_STATUSES } from "../domain/runtime-status.js";
 import { STOP_REASONS } from "../ports/rtm-client.js";
 import type { ActivationJson, ApiResult, OperationPageJson, RuntimeJson } from "./api.js";
@@ -382,42 +383,63 @@ export const RuntimesPage: FC<{
 
 // ---------------------------------------------------------------- game
 
-const Activations: FC<{ result: ApiResult<ActivationJson[]>; source: "rest" | "computed" }> = ({
-  result,
-  source,
-}) => {
+/** How the page says why an activation generates no turn. */
+const SKIP_REASONS: Readonly<Record<string, { badge: string; text: string }>> = {
+  skip_next_tick: {
+    badge: "skipped",
+    text: "a forced turn already ran; this tick only clears skip_next_tick",
+  },
+  runtime_not_running: {
+    badge: "no turn",
+    text: "the scheduler only generates turns of running games",
+  },
+};
+
+const Activations: FC<{ result: ApiResult<ActivationJson[]> }> = ({ result }) => {
   if (!result.ok) return <Refusal result={result} what="Could not read the schedule" />;
   if (result.data.length === 0) return <p class="muted">Not scheduled.</p>;
   return (
-    <>
-      <ol class="activations" id="activations">
-        {result.data.map((activation) => (
-          <li data-skipped={activation.generate ? "false" : "true"}>
+    <ol class="activations" id="activations">
+      {result.data.map((activation) => {
+        const skip =
+          activation.skip_reason === null
+            ? undefined
+            : (SKIP_REASONS[activation.skip_reason] ?? {
+                badge: "no turn",
+                text: activation.skip_reason,
+              });
+        return (
+          <li
+            data-generates={String(activation.generates_turn)}
+            data-skip-reason={activation.skip_reason ?? ""}
+          >
             <Time at={activation.at} />{" "}
-            {activation.generate ? (
+            {skip === undefined ? (
               <span class="muted">turn generated</span>
             ) : (
               <>
-                <span class="badge warn">skipped</span>{" "}
-                <span class="small muted">{activation.reason ?? ""}</span>
+                <span class="badge warn">{skip.badge}</span>{" "}
+                <span class="small muted">{skip.text}</span>
               </>
             )}
           </li>
-        ))}
-      </ol>
-      {source === "computed" ? (
-        <p class="small muted">Computed by the console from the record and its schedule.</p>
-      ) : null}
-    </>
+        );
+      })}
+    </ol>
   );
 };
 
-const Operations: FC<{ gameId: string; result: ApiResult<OperationPageJson> }> = ({
-  gameId,
-  result,
-}) => {
+const Operations: FC<{
+  gameId: string;
+  opKind: string | undefined;
+  result: ApiResult<OperationPageJson>;
+}> = ({ gameId, opKind, result }) => {
   if (!result.ok) return <Refusal result={result} what="Could not read the operation history" />;
-  if (result.data.items.length === 0) return <p class="muted">No operation recorded.</p>;
+  if (result.data.items.length === 0) {
+    return (
+      <p class="muted">No operation recorded{opKind === undefined ? "" : ` of kind ${opKind}`}.</p>
+    );
+  }
   return (
     <>
       <Table caption="Operation history, newest first" id="operations">
@@ -461,7 +483,10 @@ const Operations: FC<{ gameId: string; result: ApiResult<OperationPageJson> }> =
       </Table>
       {result.data.next_cursor === null ? null : (
         <nav class="pager" aria-label="Operation history pages">
-          <a rel="next" href={gameHref(gameId, { ops_cursor: result.data.next_cursor })}>
+          <a
+            rel="next"
+            href={gameHref(gameId, { ops_cursor: result.data.next_cursor, ops_kind: opKind })}
+          >
             Older operations
           </a>
         </nav>
@@ -470,7 +495,7 @@ const Operations: FC<{ gameId: string; result: ApiResult<OperationPageJson> }> =
   );
 };
 
-const GameLive: FC<{ data: GameData }> = ({ data }) => {
+const GameLive: FC<{ data: GameData; opKind: string | undefined }> = ({ data, opKind }) => {
   const runtime = data.runtime;
   if (!runtime.ok) return <Refusal result={runtime} what="Could not read the runtime" />;
   const r = runtime.data;
@@ -534,7 +559,7 @@ const GameLive: FC<{ data: GameData }> = ({ data }) => {
         </section>
         <section class="panel" aria-labelledby="next-h">
           <h2 id="next-h">Next activations</h2>
-          <Activations result={data.activations} source={data.activationsSource} />
+          <Activations result={data.activations} />
         </section>
       </div>
 
@@ -575,7 +600,7 @@ const GameLive: FC<{ data: GameData }> = ({ data }) => {
 
       <section aria-labelledby="ops-h">
         <h2 id="ops-h">Operation history</h2>
-        <Operations gameId={r.game_id} result={data.operations} />
+        <Operations gameId={r.game_id} opKind={opKind} result={data.operations} />
       </section>
     </>
   );
@@ -661,10 +686,12 @@ export const GamePage: FC<{
   done: string | undefined;
   refused: ApiResult<unknown> | undefined;
   refusedWhat: string | undefined;
+  /** The operation-history filter. */
+  opKind: string | undefined;
   refreshMs: number;
   fragment: boolean;
 }> = (props) => {
-  const live = <GameLive data={props.data} />;
+  const live = <GameLive data={props.data} opKind={props.opKind} />;
   if (props.fragment) return live;
   return (
     <Layout title={`Game ${props.gameId}`} page="game">
@@ -679,6 +706,27 @@ export const GamePage: FC<{
       <Live refreshMs={props.refreshMs} label="Game data">
         {live}
       </Live>
+      <form
+        class="inline"
+        method="get"
+        action={gameHref(props.gameId)}
+        aria-label="Filter the history"
+      >
+        <div>
+          <label for="f-kind">Operation history: kind</label>
+          <select id="f-kind" name="ops_kind">
+            <option value="">any</option>
+            {OP_KINDS.map((kind) => (
+              <option value={kind} selected={props.opKind === kind}>
+                {kind}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" class="secondary">
+          Show
+        </button>
+      </form>
       <GameActions data={props.data} gameId={props.gameId} />
     </Layout>
   );

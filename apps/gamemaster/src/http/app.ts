@@ -9,7 +9,6 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { CONSOLE_CALL_HEADER } from "../console/api.js";
 import { createConsoleApp } from "../console/app.js";
-import type { OperationHistorySource } from "../console/data.js";
 import { CONSOLE_BASE, FRAGMENT_HEADER } from "../console/views.js";
 import type { Logger } from "../ports/logger.js";
 import type { MembershipResolver } from "../ports/membership.js";
@@ -66,7 +65,7 @@ export interface AppDeps {
    * The operator console under /console (docs/console.md); on unless false.
    * Its pages call this app's own REST routes in-process.
    */
-  console?: false | { history?: OperationHistorySource; refreshMs?: number };
+  console?: false | { refreshMs?: number };
 }
 
 /** Default largest request body (1 MiB). */

@@ -89,7 +89,6 @@ export function createTestApp(
     readiness: async () => ({ down }),
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     metrics: { contentType: "text/plain; version=0.0.4", render: async () => "# metrics\n" },
-    console: { history: operationLog },
   });
   return {
     app,
