@@ -251,6 +251,36 @@ describe("operator console", () => {
     }
   });
 
+  it("works without JavaScript: stop a game through the forms alone", async () => {
+    if (browser === undefined) throw new Error("no browser");
+    const plain = await browser.newContext({ viewport: DESKTOP, javaScriptEnabled: false });
+    try {
+      const page = await newPage(plain);
+      await page.goto(consoleUrl(`/games/${SOON}`));
+      await page.locator("#a-reason").selectOption("cancelled");
+      await page.getByRole("button", { name: "Stop…" }).click();
+      await expect(page.locator("#confirm-question").textContent()).resolves.toBe(
+        `Stop ${SOON} (reason cancelled)?`,
+      );
+      await page.getByRole("button", { name: "Confirm" }).click();
+      await page.waitForURL(/done=stop/);
+      await expect(page.locator("[data-field=status] .badge").textContent()).resolves.toBe(
+        "stopped",
+      );
+      const stop = page.locator("#operations tbody tr[data-op-kind=stop]").first();
+      await expect(stop.getAttribute("data-outcome")).resolves.toBe("success");
+      const record = await waitForRuntime(
+        stackOf(),
+        SOON,
+        "stopped",
+        (r) => r.status === "stopped",
+      );
+      expect(record.next_generation_at).toBeNull();
+    } finally {
+      await plain.close();
+    }
+  });
+
   it("loaded nothing from elsewhere and raised no script or policy error", () => {
     expect(problems).toEqual([]);
   });
