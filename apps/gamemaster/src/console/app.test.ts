@@ -168,6 +168,40 @@ describe("console pages", () => {
     expect(html).toContain("&lt;b&gt;x&lt;/b&gt;");
   });
 
+  it("pages runtimes with the REST cursor, keeping the filters", async () => {
+    const t = await setUp();
+    for (let index = 0; index < 55; index += 1) {
+      await seedRunningGame(t.runtimes, `p-${String(index).padStart(2, "0")}`);
+    }
+    const first = await (await t.app.request("/console/runtimes?status=running")).text();
+    expect(first.match(/<tr data-game-id=/g)).toHaveLength(50);
+    const next = /<a rel="next" href="([^"]+)">Next page<\/a>/
+      .exec(first)?.[1]
+      ?.replaceAll("&amp;", "&");
+    expect(next).toMatch(/^\/console\/runtimes\?status=running&cursor=/);
+    const second = await (await t.app.request(next ?? "")).text();
+    // 56 running runtimes (g1 and p-00..p-54), ordered by game id: six on the second page.
+    expect(second.match(/<tr data-game-id=/g)).toHaveLength(6);
+    expect(second).toContain('<tr data-game-id="p-54">');
+    expect(second).not.toContain("Next page");
+    expect(second).toContain("First page");
+  });
+
+  it("pages the operation history with its cursor", async () => {
+    const t = await setUp();
+    for (let index = 0; index < 25; index += 1) {
+      await t.app.request("/api/v1/internal/games/g1/runtime/force-next-turn", { method: "POST" });
+    }
+    const first = await (await t.app.request("/console/games/g1")).text();
+    expect(first.match(/<tr data-op-kind=/g)).toHaveLength(20);
+    const older = /<a rel="next" href="([^"]+)">Older operations<\/a>/
+      .exec(first)?.[1]
+      ?.replaceAll("&amp;", "&");
+    expect(older).toMatch(/^\/console\/games\/g1\?ops_cursor=/);
+    const second = await (await t.app.request(older ?? "")).text();
+    expect(second.match(/<tr data-op-kind=/g)).toHaveLength(5);
+  });
+
   it("lists engine versions with in-use counts and shows a registry refusal", async () => {
     const t = await setUp();
     const html = await (await t.app.request("/console/engine-versions")).text();
