@@ -162,6 +162,13 @@ describe("operator console", () => {
     await expect(page.locator("[data-field=current_engine_version]").textContent()).resolves.toBe(
       "1.0.0",
     );
+    // The window shows the POST's address; the refresh still renders the game, not a 404.
+    await page
+      .locator("[data-live][data-refreshed]")
+      .waitFor({ state: "attached", timeout: 15_000 });
+    await expect(page.locator("[data-field=current_engine_version]").textContent()).resolves.toBe(
+      "1.0.0",
+    );
     await screenshot(page, "game-patch-refused");
     await page.close();
   });
@@ -208,6 +215,9 @@ describe("operator console", () => {
     await expect(page.locator('tr[data-version="1.0.2"]').isVisible()).resolves.toBe(true);
 
     await page.getByRole("button", { name: "Deprecate 1.0.2…" }).click();
+    await expect(page.locator("#confirm-question").textContent()).resolves.toBe(
+      "Deprecate engine version 1.0.2?",
+    );
     await page.keyboard.press("Enter");
     await page.waitForURL(/done=deprecated/);
     await expect(page.locator('tr[data-version="1.0.2"] .badge').textContent()).resolves.toBe(

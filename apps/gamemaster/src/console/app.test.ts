@@ -131,6 +131,8 @@ describe("console pages", () => {
     expect(response.status).toBe(422);
     const html = await response.text();
     expect(html).toMatch(/role="alert">Patch was refused: <code>semver_patch_only<\/code>/);
+    // The window now shows the POST's address; the refresh polls the game page instead.
+    expect(html).toContain('data-live-src="/console/games/g1"');
     expect((await t.runtimes.get("g1"))?.currentEngineVersion).toBe("1.4.2");
     expect(t.turnEngine.rtm.calls).toEqual([]);
   });

@@ -149,6 +149,7 @@ export function createConsoleApp(options: ConsoleOptions): Hono {
         refused={extra.refused}
         refusedWhat={extra.refusedWhat}
         opKind={opKind}
+        opsCursor={cursor}
         refreshMs={refreshMs}
         fragment={isFragment(c)}
       />,

@@ -106,8 +106,8 @@ ol.activations li { padding: .15rem 0; }
 
 /**
  * Progressive enhancement, the only script: every few seconds the element
- * marked \`data-live\` is replaced by a fresh render of the same page
- * (requested with \`x-console-fragment: live\`), unless the operator is using
+ * marked \`data-live\` is replaced by a fresh render of its page (\`data-live-src\`,
+ * requested with \`x-console-fragment: live\`), unless the operator is using
  * something inside it. Without the script every page still works; it just
  * shows what was true when it was loaded.
  */
@@ -123,9 +123,13 @@ export const CONSOLE_JS = `
     if (busy || document.hidden) return;
     if (live.contains(document.activeElement) && document.activeElement !== document.body) return;
     busy = true;
-    fetch(window.location.href, { headers: { "x-console-fragment": "live" }, credentials: "same-origin" })
+    // The page's own GET address: after a refused form post the window shows the POST's URL.
+    var src = live.getAttribute("data-live-src") || window.location.href;
+    fetch(src, { headers: { "x-console-fragment": "live" }, credentials: "same-origin" })
       .then(function (response) {
-        if (!response.ok && response.status !== 404) throw new Error("HTTP " + response.status);
+        // Refusals come back as rendered HTML too (an alert in the live part): show them.
+        var type = response.headers.get("content-type") || "";
+        if (type.indexOf("text/html") === -1) throw new Error("HTTP " + response.status);
         return response.text();
       })
       .then(function (html) {

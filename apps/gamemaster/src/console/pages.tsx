@@ -231,7 +231,7 @@ export const OverviewPage: FC<{ data: OverviewData; refreshMs: number; fragment:
   return (
     <Layout title="Overview" page="overview">
       <h1>Overview</h1>
-      <Live refreshMs={props.refreshMs} label="Overview data">
+      <Live refreshMs={props.refreshMs} label="Overview data" src={consoleHref("/")}>
         {live}
       </Live>
     </Layout>
@@ -374,7 +374,16 @@ export const RuntimesPage: FC<{
           Clear
         </a>
       </form>
-      <Live refreshMs={props.refreshMs} label="Runtimes">
+      <Live
+        refreshMs={props.refreshMs}
+        label="Runtimes"
+        src={consoleHref("/runtimes", {
+          status: query.status,
+          engine_version: query.engineVersion,
+          game_id: query.gameId,
+          cursor: query.cursor,
+        })}
+      >
         {live}
       </Live>
     </Layout>
@@ -686,8 +695,9 @@ export const GamePage: FC<{
   done: string | undefined;
   refused: ApiResult<unknown> | undefined;
   refusedWhat: string | undefined;
-  /** The operation-history filter. */
+  /** The operation-history filter and page. */
   opKind: string | undefined;
+  opsCursor: string | undefined;
   refreshMs: number;
   fragment: boolean;
 }> = (props) => {
@@ -703,7 +713,11 @@ export const GamePage: FC<{
       {props.refused === undefined ? null : (
         <Refusal result={props.refused} what={props.refusedWhat ?? "Refused"} />
       )}
-      <Live refreshMs={props.refreshMs} label="Game data">
+      <Live
+        refreshMs={props.refreshMs}
+        label="Game data"
+        src={gameHref(props.gameId, { ops_cursor: props.opsCursor, ops_kind: props.opKind })}
+      >
         {live}
       </Live>
       <form
@@ -853,7 +867,11 @@ export const EngineVersionsPage: FC<{
       {props.refused === undefined ? null : (
         <Refusal result={props.refused} what="The registry refused" />
       )}
-      <Live refreshMs={props.refreshMs} label="Engine versions">
+      <Live
+        refreshMs={props.refreshMs}
+        label="Engine versions"
+        src={consoleHref("/engine-versions")}
+      >
         {live}
       </Live>
       <section aria-labelledby="create-h">

@@ -77,12 +77,19 @@ export const Layout: FC<PropsWithChildren<{ title: string; page: ConsolePage }>>
 );
 
 /** The part of a page that refreshes itself (see assets.ts). */
-export const Live: FC<PropsWithChildren<{ refreshMs: number; label: string }>> = (props) => (
+export const Live: FC<PropsWithChildren<{ refreshMs: number; label: string; src: string }>> = (
+  props,
+) => (
   <>
     <p class="updated" id="updated" aria-live="off">
       Refreshes every {Math.round(props.refreshMs / 1000)} s
     </p>
-    <section data-live="" data-refresh-ms={String(props.refreshMs)} aria-label={props.label}>
+    <section
+      data-live=""
+      data-live-src={props.src}
+      data-refresh-ms={String(props.refreshMs)}
+      aria-label={props.label}
+    >
       {props.children}
     </section>
   </>
