@@ -40,7 +40,10 @@ beforeAll(async () => {
   redis = await createIsolatedRedis("int_deploy");
   // pnpm 10 deploys only from workspaces with inject-workspace-packages=true unless --legacy;
   // --legacy copies each workspace dependency as its packed contents ("files": dist), which is
-  // what the image needs. --prefer-offline: everything is in the store after `pnpm install`.
+  // what the image needs. The Dockerfile's flags, with an empty metadata cache as in the image's
+  // build stage: --legacy resolves each packed workspace package's dependency and peer ranges
+  // again, which `--offline` cannot do without metadata (docs/decisions/150); tarballs come from
+  // the store.
   await execFileAsync(
     "pnpm",
     [
@@ -50,6 +53,7 @@ beforeAll(async () => {
       "--legacy",
       "--prod",
       "--prefer-offline",
+      `--config.cache-dir=${join(workDir, "pnpm-cache")}`,
       deployDir,
     ],
     {
