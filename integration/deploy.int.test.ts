@@ -77,11 +77,11 @@ describe("pnpm deploy of @galaxy/gamemaster", () => {
       "package.json",
       "dist/main.js",
       "drizzle/meta/_journal.json",
-      "node_modules/@galaxy/postgres/dist/index.js",
-      "node_modules/@galaxy/redisconn/dist/index.js",
-      "node_modules/@galaxy/errors/dist/index.js",
-      "node_modules/@galaxy/cronutil/dist/index.js",
-      "node_modules/@galaxy/notificationintent/dist/index.js",
+      "node_modules/@galaxy/postgres/dist/index.mjs",
+      "node_modules/@galaxy/redisconn/dist/index.mjs",
+      "node_modules/@galaxy/errors/dist/index.mjs",
+      "node_modules/@galaxy/cronutil/dist/index.mjs",
+      "node_modules/@galaxy/notificationintent/dist/index.mjs",
       "node_modules/hono/package.json",
     ]) {
       expect(existsSync(join(deployDir, path)), path).toBe(true);
