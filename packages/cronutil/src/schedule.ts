@@ -104,9 +104,6 @@ function startOfYearUtc(year: number): number {
   return date.getTime();
 }
 
-/** cron-parser 5.10.5's message when its search gives up (not exported by the package's types). */
-const LOOPS_LIMIT_EXCEEDED = "Invalid expression, loop limit exceeded";
-
 class CronSchedule implements Schedule {
   readonly expression: string;
   /** cron-parser's parsed fields; shared read-only between calls. `null`: never fires. */
@@ -162,13 +159,11 @@ class CronSchedule implements Schedule {
     let found: number;
     try {
       found = this.#iterator.next().getTime();
-    } catch (error) {
-      // The unbounded search ran into cron-parser's step limit before any match: let the bounded
-      // search decide, as it stops at the horizon instead.
-      if (error instanceof Error && error.message === LOOPS_LIMIT_EXCEEDED) {
-        return this.#nextBounded(truncatedMs, endMs, false);
-      }
-      throw error;
+    } catch {
+      // The unbounded search failed before any match — cron-parser's step limit, or a date past
+      // what luxon can hold near the end of the Date range — where the bounded search would have
+      // stopped at the horizon. Let the bounded search decide (it throws what it cannot answer).
+      return this.#nextBounded(truncatedMs, endMs, false);
     }
     return found > endMs ? null : new Date(found);
   }
