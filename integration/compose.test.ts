@@ -182,7 +182,7 @@ describe("apps/gamemaster/Dockerfile", () => {
     const app = "$" + "{APP}";
     expect(dockerfile).toContain(`turbo run build --filter="@galaxy/${app}..."`);
     expect(dockerfile).toContain(
-      `pnpm --filter "@galaxy/${app}" deploy --legacy --prod --offline /out`,
+      `pnpm --filter "@galaxy/${app}" deploy --legacy --prod --prefer-offline /out`,
     );
     expect(dockerfile).toMatch(/^ARG APP=gamemaster$/m);
   });

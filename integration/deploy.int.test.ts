@@ -40,7 +40,10 @@ beforeAll(async () => {
   redis = await createIsolatedRedis("int_deploy");
   // pnpm 10 deploys only from workspaces with inject-workspace-packages=true unless --legacy;
   // --legacy copies each workspace dependency as its packed contents ("files": dist), which is
-  // what the image needs. --prefer-offline: everything is in the store after `pnpm install`.
+  // what the image needs. The Dockerfile's flags, with an empty metadata cache as in the image's
+  // build stage: --legacy resolves each packed workspace package's dependency and peer ranges
+  // again, which `--offline` cannot do without metadata (docs/decisions/150); tarballs come from
+  // the store.
   await execFileAsync(
     "pnpm",
     [
@@ -50,6 +53,7 @@ beforeAll(async () => {
       "--legacy",
       "--prod",
       "--prefer-offline",
+      `--config.cache-dir=${join(workDir, "pnpm-cache")}`,
       deployDir,
     ],
     {
@@ -73,11 +77,11 @@ describe("pnpm deploy of @galaxy/gamemaster", () => {
       "package.json",
       "dist/main.js",
       "drizzle/meta/_journal.json",
-      "node_modules/@galaxy/postgres/dist/index.js",
-      "node_modules/@galaxy/redisconn/dist/index.js",
-      "node_modules/@galaxy/errors/dist/index.js",
-      "node_modules/@galaxy/cronutil/dist/index.js",
-      "node_modules/@galaxy/notificationintent/dist/index.js",
+      "node_modules/@galaxy/postgres/dist/index.mjs",
+      "node_modules/@galaxy/redisconn/dist/index.mjs",
+      "node_modules/@galaxy/errors/dist/index.mjs",
+      "node_modules/@galaxy/cronutil/dist/index.mjs",
+      "node_modules/@galaxy/notificationintent/dist/index.mjs",
       "node_modules/hono/package.json",
     ]) {
       expect(existsSync(join(deployDir, path)), path).toBe(true);

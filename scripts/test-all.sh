@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every test: lint, typecheck, build, unit, contract and integration
-# suites, then the cron suite again under two non-UTC process time zones.
+# suites, then the cron suite again under two non-UTC process time zones. The vitest run includes
+# the packaging project: attw, publint and the consumer tests of every shared package, on the
+# tarballs `pnpm pack` writes (packaging/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
