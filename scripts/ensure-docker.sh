@@ -22,7 +22,9 @@ SOCKET=${GALAXY_DOCKER_SOCKET:-/run/galaxy-docker.sock}
 DATA_ROOT=${GALAXY_DOCKER_DATA_ROOT:-/var/lib/galaxy-docker}
 EXEC_ROOT=${GALAXY_DOCKER_EXEC_ROOT:-/run/galaxy-docker}
 CACHE_DIR=${GALAXY_DOCKER_CACHE:-/var/cache/galaxy-docker}
-STORAGE_DRIVER=${GALAXY_DOCKER_STORAGE_DRIVER:-vfs}
+# overlay2 shares image layers; vfs (a full copy per layer and per container) works on any file
+# system but makes creating a container from a 500 MB image take tens of seconds.
+STORAGE_DRIVERS=${GALAXY_DOCKER_STORAGE_DRIVER:-overlay2 vfs}
 MIRROR=${GALAXY_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 PREFIX=galaxy-local
 
@@ -103,23 +105,41 @@ start_engine() {
     apt_install docker.io
   fi
   DOCKER=${GALAXY_DOCKER_CLI:-/usr/bin/docker}
-  log "starting dockerd on unix://$SOCKET (data in $DATA_ROOT, storage driver $STORAGE_DRIVER)"
   as_root mkdir -p "$DATA_ROOT" "$EXEC_ROOT" "$(dirname "$SOCKET")"
+  local driver
+  for driver in $STORAGE_DRIVERS; do
+    if start_dockerd "$driver"; then return 0; fi
+  done
+  tail -n 20 "$EXEC_ROOT/dockerd.log" >&2 || true
+  fail "dockerd did not answer on unix://$SOCKET with any of the storage drivers: $STORAGE_DRIVERS (log: $EXEC_ROOT/dockerd.log)"
+}
+
+start_dockerd() { # storage driver
+  log "starting dockerd on unix://$SOCKET (data in $DATA_ROOT, storage driver $1)"
   # A stale pid file from a dead daemon would make dockerd refuse to start.
   if [ -f "$EXEC_ROOT/dockerd.pid" ] && ! kill -0 "$(cat "$EXEC_ROOT/dockerd.pid")" 2>/dev/null; then
     as_root rm -f "$EXEC_ROOT/dockerd.pid"
   fi
   # No iptables, no bridge: containers and builds run with host networking (docs/decisions/140).
+  # setsid: the daemon outlives this script and the CI step that ran it.
   as_root setsid /usr/sbin/dockerd -H "unix://$SOCKET" --data-root "$DATA_ROOT" \
     --exec-root "$EXEC_ROOT" --pidfile "$EXEC_ROOT/dockerd.pid" --iptables=false \
-    --ip6tables=false --bridge=none --storage-driver="$STORAGE_DRIVER" \
-    >"$EXEC_ROOT/dockerd.log" 2>&1 </dev/null &
+    --ip6tables=false --bridge=none --storage-driver="$1" \
+    >>"$EXEC_ROOT/dockerd.log" 2>&1 </dev/null &
+  local pid=$!
   for _ in $(seq 1 60); do
     if answers "unix://$SOCKET"; then return 0; fi
+    # A driver the data root's file system cannot carry makes dockerd exit at once.
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "dockerd exited with storage driver $1"
+      return 1
+    fi
     sleep 0.5
   done
-  tail -n 20 "$EXEC_ROOT/dockerd.log" >&2 || true
-  fail "dockerd did not answer on unix://$SOCKET within 30 s (log: $EXEC_ROOT/dockerd.log)"
+  log "dockerd did not answer within 30 s with storage driver $1; stopping it"
+  if [ -f "$EXEC_ROOT/dockerd.pid" ]; then as_root kill "$(cat "$EXEC_ROOT/dockerd.pid")" 2>/dev/null || true; fi
+  as_root kill "$pid" 2>/dev/null || true
+  return 1
 }
 
 if [ -z "$DOCKER" ] && ! can_be_root; then
