@@ -52,7 +52,10 @@ function prepareTestcontainersEnv(dockerHost: string | undefined): void {
   }
 }
 
-async function startServer(recipe: Recipe, dockerHost: string | undefined): Promise<TestServerContainer> {
+async function startServer(
+  recipe: Recipe,
+  dockerHost: string | undefined,
+): Promise<TestServerContainer> {
   prepareTestcontainersEnv(dockerHost);
   const port = await freePort();
   try {

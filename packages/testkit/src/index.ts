@@ -1,4 +1,13 @@
-export { dockerAvailable } from "./docker.js";
+export {
+  DEFAULT_TEST_POSTGRES_IMAGE,
+  DEFAULT_TEST_REDIS_IMAGE,
+  removeStaleContainers,
+  startPostgresContainer,
+  startRedisContainer,
+  TESTKIT_CONTAINER_LABEL,
+  type TestServerContainer,
+} from "./containers.js";
+export { dockerAvailable, dockerHost, dockerSwitch, PROJECT_DOCKER_SOCKET } from "./docker.js";
 export {
   createIsolatedDatabase,
   createIsolatedRedis,
@@ -11,6 +20,8 @@ export {
   assertRedisReachable,
   DEFAULT_TEST_POSTGRES_URL,
   DEFAULT_TEST_REDIS_URL,
+  envUrl,
+  noDockerMessage,
   postgresServerUrl,
   redisServerUrl,
 } from "./servers.js";

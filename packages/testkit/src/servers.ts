@@ -1,6 +1,10 @@
 import { Redis } from "ioredis";
 import pg from "pg";
-import { startPostgresContainer, startRedisContainer, type TestServerContainer } from "./containers.js";
+import {
+  startPostgresContainer,
+  startRedisContainer,
+  type TestServerContainer,
+} from "./containers.js";
 import { dockerHost, dockerSwitch, PROJECT_DOCKER_SOCKET } from "./docker.js";
 import { describeError, redactUrl } from "./errors.js";
 
