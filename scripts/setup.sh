@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up of a fresh machine: pnpm via corepack, dependencies from the
-# lockfile, and a running PostgreSQL + Redis for the stack and the tests.
+# lockfile, a running PostgreSQL + Redis for the stack and the tests, and a Docker engine with the
+# local base images for the container suite (scripts/ensure-docker.sh; GALAXY_SETUP_DOCKER=0
+# skips it). In CI (CI=true) a missing Docker engine is an error; elsewhere only a warning, since
+# the stack runs without one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +21,10 @@ echo "pnpm $(pnpm --version)"
 
 pnpm install --frozen-lockfile
 bash scripts/ensure-services.sh
+
+if [ "${GALAXY_SETUP_DOCKER:-1}" != "0" ]; then
+  if ! bash scripts/ensure-docker.sh; then
+    if [ "${CI:-}" = "true" ]; then exit 1; fi
+    echo "warning: no Docker engine; the container suite (integration/container.int.test.ts) will fail" >&2
+  fi
+fi

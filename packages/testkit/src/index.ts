@@ -25,3 +25,4 @@ export {
   postgresServerUrl,
   redisServerUrl,
 } from "./servers.js";
+export { setup as vitestGlobalSetup } from "./vitest-global-setup.js";
