@@ -219,7 +219,11 @@ describe("the Game Master image", () => {
     let redis: IsolatedRedis;
     const gm: { id: string; port: number }[] = [];
 
-    const env = (port: number) => [
+    // On host networking every container has the host's hostname and PID 1, so the default
+    // instance id (`<hostname>:<pid>`) would be the same for both replicas: name them.
+    const env = (port: number, instance: string) => [
+      "--env",
+      `GAMEMASTER_INSTANCE_ID=${instance}`,
       "--env",
       `GAMEMASTER_HTTP_PORT=${port}`,
       "--env",
@@ -263,7 +267,7 @@ describe("the Game Master image", () => {
     it("migrates at start, answers /readyz 200 and Docker reports it healthy within 30 s, as a non-root uid", async () => {
       const port = await freePort();
       const startedAt = Date.now();
-      const id = await run("gm-1", imageTag("gamemaster"), env(port));
+      const id = await run("gm-1", imageTag("gamemaster"), env(port, `ct-${runId}-1`));
       gm.push({ id, port });
       await withLogs({ gamemaster: id }, async () => {
         expect(await waitReady(`http://127.0.0.1:${port}/readyz`, id, "gamemaster")).toMatchObject({
@@ -288,7 +292,7 @@ describe("the Game Master image", () => {
     it("a second container on the same database starts with a no-op migration", async () => {
       const before = await migrations();
       const port = await freePort();
-      const id = await run("gm-2", imageTag("gamemaster"), env(port));
+      const id = await run("gm-2", imageTag("gamemaster"), env(port, `ct-${runId}-2`));
       gm.push({ id, port });
       await withLogs({ "gamemaster 2": id }, async () => {
         await waitReady(`http://127.0.0.1:${port}/readyz`, id, "second gamemaster");
