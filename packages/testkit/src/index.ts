@@ -25,4 +25,5 @@ export {
   postgresServerUrl,
   redisServerUrl,
 } from "./servers.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { setup as vitestGlobalSetup } from "./vitest-global-setup.js";
