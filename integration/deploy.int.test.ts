@@ -21,7 +21,8 @@ import { waitFor } from "./support/wait.js";
 
 // What the container image runs (apps/gamemaster/Dockerfile): `pnpm deploy` of the app into a
 // folder of its own, then `node dist/main.js` there with nothing but environment variables.
-// No Docker engine runs here, so this is the closest check of the image's payload.
+// The quick check of the image's payload without Docker; integration/container.int.test.ts
+// builds and runs the image itself.
 
 const execFileAsync = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
