@@ -16,6 +16,7 @@ import { MIGRATIONS_FOLDER, MIGRATIONS_SCHEMA } from "./adapters/postgres/migrat
 import { schema } from "./adapters/postgres/schema.js";
 import type { GameMasterConfig } from "./config.js";
 import { createApp } from "./http/app.js";
+import { answerClientError } from "./http/client-error.js";
 import type { AppEnv } from "./http/context.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger } from "./logger.js";
@@ -170,6 +171,7 @@ export async function startGameMaster(
       () => resolve(instance),
     );
     instance.once("error", reject);
+    instance.on("clientError", answerClientError);
   }).catch(async (error: unknown) => {
     await Promise.allSettled(redisClients.map((client) => closeRedis(client)));
     await closePool(pool).catch(() => undefined);

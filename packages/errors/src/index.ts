@@ -6,4 +6,11 @@ export {
   type ErrorLogger,
   notFoundHandler,
 } from "./hono.js";
+export {
+  findInvalidText,
+  formatPath,
+  type InvalidText,
+  invalidTextMessage,
+  textProblem,
+} from "./text.js";
 export { formatZodError, type ValidationHookResult, validationHook } from "./zod.js";

@@ -14,7 +14,9 @@ import type { PlayerActionService } from "../services/player-actions.js";
 import type { RegisterRuntimeService } from "../services/register-runtime.js";
 import type { RuntimeQueryService } from "../services/runtimes.js";
 import type { AppEnv } from "./context.js";
+import { jsonDepthLimit } from "./middleware/json-depth.js";
 import { requestContext } from "./middleware/request-context.js";
+import { settleUnreadBody } from "./middleware/unread-body.js";
 import { requestId } from "./node-request.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type AdminRouteServices, registerAdminRoutes } from "./routes/admin.js";
@@ -55,11 +57,18 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
  * The GM internal REST app: one error envelope for everything (validation
  * through `validationHook`, thrown GalaxyErrors and unknown errors through
  * the shared error handler), request ids and per-request loggers, a body
- * size limit, the routes of every resource, /openapi.json and /metrics.
+ * size and depth limit, unread bodies drained or the connection closed
+ * (keep-alive stays true), the routes of every resource, /openapi.json and
+ * /metrics.
  */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  // validationHook is also the one text rule of every route: a string GM
+  // could not store (NUL, lone surrogate) in any body field, path parameter,
+  // query value or header is `400 invalid_request` naming it (decision 110).
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // First in, last out: runs after the answer is built, before it is sent.
+  app.use(settleUnreadBody({ maxBytes: deps.maxBodyBytes }));
   app.use(requestId());
   app.use(
     requestContext({
@@ -86,6 +95,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // The hot-path routes enforce the same limit while reading their body
   // (routes/player.ts); this middleware would first build the Web Request.
   app.use((c, next) => (isPlayerRequest(c.req.path) ? next() : limitBody(c, next)));
+  // Inside the size limit; the hot path checks the depth while parsing.
+  app.use(jsonDepthLimit({ skip: isPlayerRequest }));
 
   app.onError((err, c) => {
     const logger = c.get("logger") ?? deps.logger;
