@@ -6,6 +6,7 @@ export {
   type ErrorLogger,
   notFoundHandler,
 } from "./hono.js";
+export { DEFAULT_MAX_JSON_DEPTH, jsonDepth, jsonTooDeep } from "./json.js";
 export {
   findInvalidText,
   formatPath,

@@ -1,66 +1,21 @@
-import { GalaxyError } from "@galaxy/errors";
+import { DEFAULT_MAX_JSON_DEPTH, GalaxyError, jsonDepth, jsonTooDeep } from "@galaxy/errors";
 
 /**
- * Deepest nesting of arrays and objects a request body may have (the body
- * itself is level 1). The deepest body the contract describes is 4 levels
+ * Deepest nesting of arrays and objects a GM request body may have (the body
+ * itself is level 1). The deepest body the contract describes is 3 levels
  * (register-runtime: body → members → member); engine-defined commands and
- * `options` have room to spare. Checked on the text, before `JSON.parse`,
- * because every later step that recurses (zod, `JSON.stringify` in the
- * PostgreSQL driver, logging) overflows the stack at a few thousand levels.
- * docs/decisions/111-gm-bounded-request-structure.md has the numbers.
+ * `options` have room to spare. Checked on the text, before `JSON.parse`
+ * (`jsonDepth` of @galaxy/errors). docs/decisions/111-gm-bounded-request-structure.md
+ * has the numbers.
  */
-export const MAX_JSON_DEPTH = 32;
+export const MAX_JSON_DEPTH = DEFAULT_MAX_JSON_DEPTH;
 
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACE = 0x7d;
-const CLOSE_BRACKET = 0x5d;
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/**
- * The nesting depth of a JSON text, stopping as soon as it exceeds `limit`
- * (then returns `limit + 1`). One pass over the characters, no recursion and
- * no allocation; brackets inside strings do not count. Malformed text gets
- * some number: `JSON.parse` refuses it afterwards.
- */
-export function jsonDepth(text: string, limit: number = MAX_JSON_DEPTH): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index += 1) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === BACKSLASH) {
-        index += 1;
-      } else if (code === QUOTE) {
-        inString = false;
-      }
-    } else if (code === QUOTE) {
-      inString = true;
-    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
-      depth += 1;
-      if (depth > deepest) {
-        deepest = depth;
-        if (deepest > limit) {
-          return deepest;
-        }
-      }
-    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
-      depth -= 1;
-    }
-  }
-  return deepest;
-}
+export { jsonDepth };
 
 /** The `invalid_request` of a body nested deeper than {@link MAX_JSON_DEPTH}. */
 export function tooDeep(limit: number = MAX_JSON_DEPTH): GalaxyError {
-  return new GalaxyError(
-    "invalid_request",
-    `invalid request: body nested deeper than ${limit} levels`,
-  );
+  return jsonTooDeep(limit);
 }
-
 /**
  * Parses a request body: refuses one nested deeper than `maxDepth` before
  * parsing it, and malformed JSON, both as `invalid_request`.
