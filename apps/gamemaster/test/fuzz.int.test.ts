@@ -3,7 +3,7 @@ import { type FuzzStack, formatReport, isClean, runFuzz, startFuzzStack } from "
 
 // The contract fuzz suite with a fixed seed and a modest count, so every run
 // of `pnpm test` sends the same requests. `pnpm fuzz` runs it long with a
-// random seed (docs/runbook.md: "Fuzzing the internal API").
+// random seed (apps/gamemaster/README.md, "Hostile input"; decision 113).
 const SEED = 20_261_201;
 const REQUESTS = Number(process.env.FUZZ_TEST_REQUESTS ?? 400);
 

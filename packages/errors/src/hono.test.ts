@@ -269,6 +269,26 @@ describe("validationHook: text that cannot be stored", () => {
     );
   });
 
+  it("applies to every target, headers included (a stored X-Source-Ref)", async () => {
+    const app = new Hono();
+    app.get(
+      "/",
+      (c) =>
+        validationHook(
+          { target: "header", success: true, data: { "x-source-ref": "a\u0000" } },
+          c,
+        ) ?? c.text("ok"),
+    );
+    const response = await app.request("/");
+    expect(response.status).toBe(400);
+    expect(await body(response)).toEqual({
+      error: {
+        code: "invalid_request",
+        message: "invalid request: x-source-ref: must not contain NUL characters",
+      },
+    });
+  });
+
   it("refuses a percent-encoded NUL in a path parameter", async () => {
     const app = new OpenAPIHono({ defaultHook: validationHook });
     app.onError(createErrorHandler({ logger: silentLogger() }));
