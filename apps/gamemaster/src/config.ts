@@ -141,7 +141,7 @@ const envSchema = z.object({
   GAMEMASTER_MAX_BODY_BYTES: integer(1_048_576, 1, 1_073_741_824),
 });
 
-/** The parsed configuration of Game Master (SPEC §9). Durations are milliseconds. */
+/** The parsed configuration of Game Master (docs/reference.md#configuration). Durations are milliseconds. */
 export interface GameMasterConfig {
   httpPort: number;
   postgres: { url: string; maxConnections: number };

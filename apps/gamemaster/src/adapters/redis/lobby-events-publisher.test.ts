@@ -6,7 +6,7 @@ const stats = [
   { userId: "user-2", planets: 3, population: 990 },
 ];
 
-describe("gm:lobby_events encoding (SPEC §7)", () => {
+describe("gm:lobby_events encoding (docs/reference.md#streams)", () => {
   it("encodes runtime_snapshot_update as flat strings", () => {
     expect(
       encodeSnapshotUpdate({

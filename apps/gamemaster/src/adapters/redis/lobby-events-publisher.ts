@@ -29,7 +29,7 @@ function statsJson(stats: readonly PlayerTurnStats[]): string {
   );
 }
 
-/** Flat stream fields of a `runtime_snapshot_update` (SPEC §7). */
+/** Flat stream fields of a `runtime_snapshot_update` (docs/reference.md#streams). */
 export function encodeSnapshotUpdate(event: RuntimeSnapshotUpdate): Record<string, string> {
   return {
     event_type: "runtime_snapshot_update",
@@ -42,7 +42,7 @@ export function encodeSnapshotUpdate(event: RuntimeSnapshotUpdate): Record<strin
   };
 }
 
-/** Flat stream fields of a `game_finished` (SPEC §7). */
+/** Flat stream fields of a `game_finished` (docs/reference.md#streams). */
 export function encodeGameFinished(event: GameFinishedEvent): Record<string, string> {
   return {
     event_type: "game_finished",
