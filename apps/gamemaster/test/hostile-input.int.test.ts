@@ -299,6 +299,31 @@ describe("keep-alive keeps its word", () => {
     expect((await fresh.request("GET", "/healthz")).status).toBe(200);
   });
 
+  it("a chunked body over the limit gets its envelope and connection: close; a small unread one is drained", async () => {
+    const chunked = (raw: RawConnection, path: string, chunks: number, size: number) => {
+      raw.socket.write(
+        `POST ${path} HTTP/1.1\r\nhost: gm.test\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`,
+      );
+      for (let index = 0; index < chunks; index += 1) {
+        raw.socket.write(`${size.toString(16)}\r\n${"z".repeat(size)}\r\n`);
+      }
+      raw.socket.write("0\r\n\r\n");
+    };
+    const big = await connection();
+    chunked(big, VERSIONS, 40, 64 * 1024);
+    const refused = await big.read();
+    expect(refused.status).toBe(400);
+    expect(envelope(refused).message).toMatch(/^request body too large/);
+    expect(refused.headers.connection).toBe("close");
+
+    const small = await connection();
+    chunked(small, "/nope", 4, 16 * 1024);
+    const unread = await small.read();
+    expect(unread.status).toBe(404);
+    expect(unread.headers.connection).not.toBe("close");
+    expect((await small.request("GET", "/healthz")).status).toBe(200);
+  });
+
   it("16 keep-alive connections alternating 100 KB unread bodies and /healthz never fail", async () => {
     const connections = await Promise.all(Array.from({ length: 16 }, () => connection()));
     const statuses = await Promise.all(
