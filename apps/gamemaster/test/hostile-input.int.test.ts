@@ -284,7 +284,7 @@ describe("keep-alive keeps its word", () => {
     expect(second.status).toBe(200);
   });
 
-  it("a 2 MB body over the limit on a malformed hot-path game id is answered with connection: close", async () => {
+  it("a 2 MB body (over the 1 MiB limit) on a malformed hot-path game id: 400, drained, the socket stays usable", async () => {
     const raw = await connection();
     const response = await raw.request("PUT", `${GAMES}/%7B%7D/orders`, {
       body: "x".repeat(2 * 1024 * 1024),
@@ -292,6 +292,28 @@ describe("keep-alive keeps its word", () => {
     });
     expect(response.status).toBe(400);
     expect(envelope(response).code).toBe("invalid_request");
+    expect(response.headers.connection).not.toBe("close");
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect((await raw.request("GET", "/healthz")).status).toBe(200);
+    // Over the limit on a route that reads its body: the same.
+    const declared = await raw.request("POST", VERSIONS, {
+      body: "y".repeat(2 * 1024 * 1024),
+      headers: JSON_HEADERS,
+    });
+    expect(declared.status).toBe(400);
+    expect(envelope(declared).message).toBe("request body too large (limit 1048576 bytes)");
+    expect(declared.headers.connection).not.toBe("close");
+    expect((await raw.request("GET", "/healthz")).status).toBe(200);
+  });
+
+  it("a body over the drain cap (4 × the limit) is answered with connection: close", async () => {
+    const raw = await connection();
+    const response = await raw.request("PUT", `${GAMES}/g-1/orders`, {
+      body: "x".repeat(5 * 1024 * 1024),
+      headers: { ...JSON_HEADERS, "x-user-id": "user-1" },
+    });
+    expect(response.status).toBe(400);
+    expect(envelope(response).message).toBe("request body too large (limit 1048576 bytes)");
     expect(response.headers.connection).toBe("close");
     expect(await raw.waitEnd(5_000)).toBeDefined();
     // The caller was told; its next connection works.
@@ -299,7 +321,7 @@ describe("keep-alive keeps its word", () => {
     expect((await fresh.request("GET", "/healthz")).status).toBe(200);
   });
 
-  it("a chunked body over the limit gets its envelope and connection: close; a small unread one is drained", async () => {
+  it("chunked bodies: over the limit drained, over the drain cap closed, a small unread one drained", async () => {
     const chunked = (raw: RawConnection, path: string, chunks: number, size: number) => {
       raw.socket.write(
         `POST ${path} HTTP/1.1\r\nhost: gm.test\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`,
@@ -309,12 +331,19 @@ describe("keep-alive keeps its word", () => {
       }
       raw.socket.write("0\r\n\r\n");
     };
-    const big = await connection();
-    chunked(big, VERSIONS, 40, 64 * 1024);
-    const refused = await big.read();
+    const over = await connection();
+    chunked(over, VERSIONS, 40, 64 * 1024);
+    const refused = await over.read();
     expect(refused.status).toBe(400);
     expect(envelope(refused).message).toMatch(/^request body too large/);
-    expect(refused.headers.connection).toBe("close");
+    expect(refused.headers.connection).not.toBe("close");
+    expect((await over.request("GET", "/healthz")).status).toBe(200);
+
+    const flood = await connection();
+    chunked(flood, VERSIONS, 100, 64 * 1024);
+    const cut = await flood.read();
+    expect(cut.status).toBe(400);
+    expect(cut.headers.connection).toBe("close");
 
     const small = await connection();
     chunked(small, "/nope", 4, 16 * 1024);

@@ -18,7 +18,7 @@ import type { SchedulePreviewService } from "../services/schedule-preview.js";
 import type { AppEnv } from "./context.js";
 import { jsonDepthLimit } from "./middleware/json-depth.js";
 import { requestContext } from "./middleware/request-context.js";
-import { settleUnreadBody } from "./middleware/unread-body.js";
+import { settleUnreadBody, UNREAD_BODY_DRAIN_FACTOR } from "./middleware/unread-body.js";
 import { requestId } from "./node-request.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type AdminRouteServices, registerAdminRoutes } from "./routes/admin.js";
@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   // First in, last out: runs after the answer is built, before it is sent.
-  app.use(settleUnreadBody({ maxBytes: deps.maxBodyBytes }));
+  app.use(settleUnreadBody({ maxBytes: UNREAD_BODY_DRAIN_FACTOR * deps.maxBodyBytes }));
   app.use(requestId());
   app.use(
     requestContext({
@@ -88,8 +88,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const limitBody = bodyLimit({
     maxSize: deps.maxBodyBytes,
     // Decision 010: an oversized body is an invalid request (400), so the
-    // status always matches the code of the envelope. The rest of the body
-    // is never read, so the connection is closed rather than reused.
+    // status always matches the code of the envelope. What is left of the
+    // body is drained, or the connection closed, by settleUnreadBody
+    // (decision 112).
     onError: (c) =>
       c.json(
         errorEnvelope(
@@ -97,7 +98,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
           `request body too large (limit ${deps.maxBodyBytes} bytes)`,
         ),
         400,
-        { connection: "close" },
       ),
   });
   // The hot-path routes enforce the same limit while reading their body

@@ -6,9 +6,16 @@ import type { AppEnv } from "../context.js";
 /** How long a request body GM did not read may take to arrive before the connection is closed. */
 export const UNREAD_BODY_DRAIN_TIMEOUT_MS = 5_000;
 
+/**
+ * An unread body is drained up to this many times the body size limit (4 MiB
+ * with the default 1 MiB): a caller that sent somewhat too much keeps its
+ * connection and is sure to read the answer, while a flood is cut off.
+ */
+export const UNREAD_BODY_DRAIN_FACTOR = 4;
+
 /** Options of {@link settleUnreadBody}. */
 export interface SettleUnreadBodyOptions {
-  /** The body size limit: a larger unread body is not drained. */
+  /** Most bytes drained; a larger unread body is not drained but closes the connection. */
   maxBytes: number;
   /** Default {@link UNREAD_BODY_DRAIN_TIMEOUT_MS}. */
   timeoutMs?: number;
@@ -67,14 +74,15 @@ export function drainBody(
 /**
  * Keeps keep-alive honest. A request whose body GM answered without reading
  * (an unknown route, a malformed path, a route that takes no body, a refusal
- * before the body is read) would otherwise leave its body on the socket:
+ * before the body is read, a body over the size limit) would otherwise leave
+ * its body on the socket:
  * @hono/node-server drains it only for 500 ms after the answer and then
  * destroys the socket, so the caller's next request on a connection that was
  * answered `keep-alive` fails with ECONNRESET. Instead, before the answer is
  * sent:
  * - a body already received in full needs nothing (Node discards it);
- * - a body declared larger than `maxBytes` is not read: the answer says
- *   `connection: close`;
+ * - a body declared larger than `maxBytes` (the drain cap, a multiple of the
+ *   body size limit) is not read: the answer says `connection: close`;
  * - anything else is read and discarded, up to `maxBytes` and `timeoutMs`; if
  *   it does not end within them, the answer says `connection: close`.
  * Only under @hono/node-server (`app.request` in tests has no socket).

@@ -138,10 +138,9 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-function tooLarge(c: Context<AppEnv>, maxBytes: number): GalaxyError {
-  // Decision 010: an oversized body is an invalid request; the rest of it is
-  // never read, so the connection is not reused.
-  c.header("connection", "close");
+function tooLarge(maxBytes: number): GalaxyError {
+  // Decision 010: an oversized body is an invalid request. The rest of it is
+  // drained, or the connection closed, by settleUnreadBody (decision 112).
   return new GalaxyError("invalid_request", `request body too large (limit ${maxBytes} bytes)`);
 }
 
@@ -218,14 +217,14 @@ async function readJsonBody(c: Context<AppEnv>, maxBytes: number): Promise<unkno
   if (incoming === undefined) {
     text = await c.req.text();
     if (Buffer.byteLength(text) > maxBytes) {
-      throw tooLarge(c, maxBytes);
+      throw tooLarge(maxBytes);
     }
   } else {
     const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
     if (declared > maxBytes) {
-      throw tooLarge(c, maxBytes);
+      throw tooLarge(maxBytes);
     }
-    text = await readNodeBody(incoming, maxBytes, () => tooLarge(c, maxBytes));
+    text = await readNodeBody(incoming, maxBytes, () => tooLarge(maxBytes));
   }
   return parseJsonBody(text);
 }
