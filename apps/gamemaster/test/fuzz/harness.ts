@@ -60,6 +60,8 @@ export interface FuzzReport {
   statuses: Record<string, number>;
   /** 5xx that name a neighbour (allowed). */
   neighbour5xx: number;
+  /** The first few of them, with their requests, to judge that the neighbour was really at fault. */
+  neighbourSamples: Finding[];
   /** Requests the HTTP client refused to send (e.g. a header it cannot encode). */
   unsent: number;
   unexpected5xx: number;
@@ -268,6 +270,7 @@ export async function runFuzz(stack: FuzzStack, options: RunFuzzOptions): Promis
     requests: 0,
     statuses: {},
     neighbour5xx: 0,
+    neighbourSamples: [],
     unsent: 0,
     unexpected5xx: 0,
     resets: 0,
@@ -351,6 +354,14 @@ export async function runFuzz(stack: FuzzStack, options: RunFuzzOptions): Promis
         const code = problemCode(text);
         if (code !== undefined && NEIGHBOUR_CODES.has(code)) {
           report.neighbour5xx += 1;
+          if (report.neighbourSamples.length < 5) {
+            report.neighbourSamples.push({
+              kind: "unexpected_5xx",
+              request: described(),
+              status,
+              detail: `allowed (neighbour): ${text.slice(0, 300)}`,
+            });
+          }
         } else {
           report.unexpected5xx += 1;
           find({
@@ -430,6 +441,9 @@ export function formatReport(report: FuzzReport): string {
   ];
   for (const finding of report.findings) {
     lines.push(JSON.stringify(finding));
+  }
+  for (const sample of report.neighbourSamples) {
+    lines.push(`neighbour: ${JSON.stringify(sample)}`);
   }
   return lines.join("\n");
 }
