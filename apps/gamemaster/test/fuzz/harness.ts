@@ -17,16 +17,21 @@ const ROSTER = [
   { user_id: "user-2", race_name: "Borg" },
 ];
 
+/** An engine endpoint nobody listens on: the one neighbour that is really down in a run. */
+const DOWN_ENGINE = "http://127.0.0.1:9";
+
 /**
- * 5xx codes that say a neighbour is down or misbehaving (an engine endpoint
- * nobody listens on, an engine that refuses), which GM reports honestly.
- * Every other 5xx — above all `internal_error` — is a GM bug.
+ * Whether a 5xx is a neighbour's fault: an engine error only for a request
+ * that named the endpoint nobody listens on (a register-runtime against it
+ * fails, so no game ever points there), an RTM failure (the RTM stub's own
+ * answer). Every other 5xx — above all `internal_error` — is a GM bug.
  */
-const NEIGHBOUR_CODES = new Set([
-  "engine_unreachable",
-  "engine_protocol_violation",
-  "runtime_manager_unavailable",
-]);
+function neighbourAtFault(request: FuzzRequest, code: string | undefined): boolean {
+  if (code === "engine_unreachable" || code === "engine_protocol_violation") {
+    return request.body?.includes(DOWN_ENGINE) === true;
+  }
+  return code === "runtime_manager_unavailable";
+}
 
 /** A stack trace or source path in an answer. */
 const STACK_TRACE = /\n\s+at |\bat [\w.<>]+ \(|node:internal|node_modules|\/src\/\w+/;
@@ -171,7 +176,7 @@ function hints(stack: FuzzStack): Hints {
     image_ref: fc.constantFrom(...VERSIONS.map((version) => `galaxy/game:${version}`)),
     engine_endpoint: fc.constantFrom(
       ...GAMES.map((game) => stack.engine.engineEndpoint(game)),
-      "http://127.0.0.1:9",
+      DOWN_ENGINE,
     ),
     turn_schedule: fc.constantFrom("0 */6 * * *", "*/5 * * * *"),
     members: fc.constant(ROSTER),
@@ -352,7 +357,7 @@ export async function runFuzz(stack: FuzzStack, options: RunFuzzOptions): Promis
       }
       if (status >= 500) {
         const code = problemCode(text);
-        if (code !== undefined && NEIGHBOUR_CODES.has(code)) {
+        if (neighbourAtFault(request, code)) {
           report.neighbour5xx += 1;
           if (report.neighbourSamples.length < 5) {
             report.neighbourSamples.push({
