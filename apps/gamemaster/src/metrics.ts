@@ -4,6 +4,7 @@ import type { LobbyCallOutcome } from "./adapters/http/lobby-client.js";
 import type { LobbyEventType } from "./adapters/redis/lobby-events-publisher.js";
 import type { OpOutcome } from "./domain/operation.js";
 import { RUNTIME_STATUSES, type RuntimeStatus } from "./domain/runtime-status.js";
+import type { CacheInvalidation } from "./ports/cache-invalidation.js";
 import type { EngineOperation } from "./ports/engine-client.js";
 import type { MembershipCacheTelemetry } from "./ports/membership.js";
 import type { Telemetry } from "./ports/telemetry.js";
@@ -17,6 +18,11 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Games in the membership cache, read on scrape. */
   membershipCacheSize?: () => number;
+  /**
+   * `GAMEMASTER_INSTANCE_ID`, exported as the `instance_id` label of
+   * `gamemaster_instance_info` (decision 081).
+   */
+  instanceId?: string;
 }
 
 /**
@@ -36,6 +42,16 @@ export interface GameMasterMetrics extends Telemetry, MembershipCacheTelemetry, 
   readonly membershipCacheMisses: Counter;
   readonly membershipCacheEntries: Gauge;
   readonly lobbyCallDuration: Histogram<"outcome">;
+  readonly cacheInvalidations: Counter<"direction" | "kind">;
+  readonly instanceInfo: Gauge<"instance_id">;
+  /**
+   * A cache-invalidation broadcast sent to the other replicas, or one
+   * received from them and applied (`resync`: every view dropped).
+   */
+  recordCacheInvalidation(
+    direction: "sent" | "received",
+    kind: CacheInvalidation["kind"] | "resync",
+  ): void;
   observeLobbyCall(outcome: LobbyCallOutcome, seconds: number): void;
   observeEngineCall(operation: EngineOperation, outcome: EngineCallOutcome, seconds: number): void;
   recordLobbyEventPublished(eventType: LobbyEventType): void;
@@ -45,6 +61,15 @@ export interface GameMasterMetrics extends Telemetry, MembershipCacheTelemetry, 
 /** Creates the metrics of one instance in a fresh registry. */
 export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
   const registry = new Registry();
+  const instanceInfo = new Gauge({
+    name: "gamemaster_instance_info",
+    help: "Always 1; names this replica (instance_id = GAMEMASTER_INSTANCE_ID). Join on the scrape target's labels to attribute any other series.",
+    labelNames: ["instance_id"] as const,
+    registers: [registry],
+  });
+  if (options.instanceId !== undefined) {
+    instanceInfo.set({ instance_id: options.instanceId }, 1);
+  }
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry, prefix: "gamemaster_" });
   }
@@ -126,8 +151,20 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     registers: [registry],
   });
 
+  const cacheInvalidations = new Counter({
+    name: "gamemaster_cache_invalidations_total",
+    help: "Cache-invalidation broadcasts sent to or received from the other replicas, by kind (resync: every cached view dropped after a (re)subscription).",
+    labelNames: ["direction", "kind"] as const,
+    registers: [registry],
+  });
+
   return {
     ...createTurnEngineMetrics(registry),
+    cacheInvalidations,
+    instanceInfo,
+    recordCacheInvalidation(direction, kind) {
+      cacheInvalidations.inc({ direction, kind });
+    },
     registry,
     registerRuntimeTotal,
     engineCallDuration,

@@ -3,25 +3,35 @@ import type { Dispatcher } from "undici";
 import { HttpEngineClient } from "./adapters/http/engine-client.js";
 import { HttpLobbyClient } from "./adapters/http/lobby-client.js";
 import { HttpRtmClient } from "./adapters/http/rtm-client.js";
-import { PlayerAccessCache, watchStoreWrites } from "./adapters/player-access-cache.js";
+import {
+  InvalidatingPlayerMappingStore,
+  InvalidatingRuntimeRecordStore,
+  runtimeViewWriteHook,
+} from "./adapters/invalidating-stores.js";
+import { PlayerAccessCache } from "./adapters/player-access-cache.js";
 import type { Database } from "./adapters/postgres/database.js";
 import { PostgresEngineVersionStore } from "./adapters/postgres/engine-version-store.js";
 import { PostgresOperationLog } from "./adapters/postgres/operation-log.js";
 import { PostgresPlayerAccessStore } from "./adapters/postgres/player-access-store.js";
 import { PostgresPlayerMappingStore } from "./adapters/postgres/player-mapping-store.js";
 import { PostgresRuntimeRecordStore } from "./adapters/postgres/runtime-record-store.js";
+import { RedisCacheInvalidationPublisher } from "./adapters/redis/cache-invalidation-bus.js";
 import { RedisLobbyEventsPublisher } from "./adapters/redis/lobby-events-publisher.js";
 import { RedisNotificationPublisher } from "./adapters/redis/notification-publisher.js";
 import type { GameMasterConfig } from "./config.js";
 import type { GameMasterMetrics } from "./metrics.js";
+import type {
+  CacheInvalidationHandler,
+  CacheInvalidationPublisher,
+} from "./ports/cache-invalidation.js";
 import type { Clock } from "./ports/clock.js";
 import type { EngineClient } from "./ports/engine-client.js";
 import type { EngineVersionStore } from "./ports/engine-version-store.js";
 import type { LobbyClient } from "./ports/lobby-client.js";
 import type { LobbyEventsPublisher } from "./ports/lobby-events-publisher.js";
+import type { Logger } from "./ports/logger.js";
 import type { NotificationPublisher } from "./ports/notification-publisher.js";
 import type { OperationLog } from "./ports/operation-log.js";
-import type { PlayerAccessStore } from "./ports/player-access.js";
 import type { PlayerMappingStore } from "./ports/player-mapping-store.js";
 import type { RtmClient } from "./ports/rtm-client.js";
 import type { RuntimeRecordStore } from "./ports/runtime-record-store.js";
@@ -48,8 +58,13 @@ export interface GameMasterAdapters {
   operationLog: OperationLog;
   engine: EngineClient;
   lobbyEvents: LobbyEventsPublisher;
-  /** Runtime status + player mapping in one query (hot path). */
-  playerAccess: PlayerAccessStore;
+  /**
+   * Runtime status + player mapping in one query, behind the in-process
+   * runtime view (hot path, decisions 061 and 080).
+   */
+  playerAccess: PlayerAccessCache;
+  /** Tells the other replicas which cached views to drop (decision 080). */
+  cacheInvalidations: CacheInvalidationPublisher;
   /** Lobby's roster endpoint (membership cache misses). */
   lobby: LobbyClient;
   /** Runtime Manager stop / patch (admin operations). */
@@ -85,6 +100,7 @@ export function createAdapters(input: {
   db: Database;
   redis: Redis;
   metrics: GameMasterMetrics;
+  logger: Logger;
   /**
    * Keep-alive connection pool shared by the HTTP clients (engine, Lobby);
    * the composition root closes it at shutdown. Without one each client
@@ -94,17 +110,32 @@ export function createAdapters(input: {
 }): GameMasterAdapters {
   const { config, db, redis, metrics } = input;
   const dispatcher = input.httpAgent === undefined ? {} : { dispatcher: input.httpAgent };
-  // The hot path's runtime view (decision 061): every write to runtime
-  // records or player mappings goes through a watched store and invalidates it.
+  const cacheInvalidations = new RedisCacheInvalidationPublisher({
+    redis,
+    channel: config.cacheInvalidationChannel,
+    instanceId: config.instanceId,
+    logger: input.logger.child({ component: "cache_invalidation" }),
+    onPublished: (invalidation) => metrics.recordCacheInvalidation("sent", invalidation.kind),
+  });
+  // The hot path's runtime view (decisions 061, 080): every write to runtime
+  // records or player mappings goes through an invalidating store, which
+  // drops the view here and tells the other replicas to drop theirs.
   const playerAccess = new PlayerAccessCache({
     store: new PostgresPlayerAccessStore(db),
     ttlMs: config.runtimeCacheTtlMs,
     maxGames: config.membershipCache.maxGames,
   });
+  const writeHook = runtimeViewWriteHook({ view: playerAccess, publisher: cacheInvalidations });
   return {
-    runtimeRecords: watchStoreWrites(new PostgresRuntimeRecordStore(db), playerAccess),
+    runtimeRecords: new InvalidatingRuntimeRecordStore(
+      new PostgresRuntimeRecordStore(db),
+      writeHook,
+    ),
     engineVersions: new PostgresEngineVersionStore(db),
-    playerMappings: watchStoreWrites(new PostgresPlayerMappingStore(db), playerAccess),
+    playerMappings: new InvalidatingPlayerMappingStore(
+      new PostgresPlayerMappingStore(db),
+      writeHook,
+    ),
     operationLog: new PostgresOperationLog(db),
     engine: new HttpEngineClient({
       timeoutMs: config.engine.timeoutMs,
@@ -119,6 +150,7 @@ export function createAdapters(input: {
       onPublished: (eventType) => metrics.recordLobbyEventPublished(eventType),
     }),
     playerAccess,
+    cacheInvalidations,
     lobby: new HttpLobbyClient({
       baseUrl: config.lobbyBaseUrl,
       timeoutMs: config.lobbyTimeoutMs,
@@ -152,6 +184,7 @@ export function createServices(input: {
     ttlMs: input.membershipCache.ttlMs,
     maxGames: input.membershipCache.maxGames,
     telemetry: metrics,
+    invalidations: adapters.cacheInvalidations,
   });
   // Snapshots without an engine answer (failure, stop, health) repeat the
   // last published stats; register-runtime's snapshot seeds them.
@@ -235,5 +268,35 @@ export function createServices(input: {
       engine: adapters.engine,
       clock,
     }),
+  };
+}
+
+/**
+ * Applies the other replicas' broadcasts to this replica's caches: the
+ * membership rosters and the hot path's runtime view.
+ */
+export function createCacheInvalidationHandler(input: {
+  memberships: Pick<MembershipCache, "drop" | "clear">;
+  runtimeView: Pick<PlayerAccessCache, "invalidate" | "clear">;
+}): CacheInvalidationHandler {
+  const { memberships, runtimeView } = input;
+  return {
+    apply(invalidation) {
+      switch (invalidation.kind) {
+        case "membership":
+          memberships.drop(invalidation.gameId);
+          return;
+        case "runtime":
+          runtimeView.invalidate(invalidation.gameId);
+          return;
+        case "runtime_all":
+          runtimeView.clear();
+          return;
+      }
+    },
+    resync() {
+      memberships.clear();
+      runtimeView.clear();
+    },
   };
 }
