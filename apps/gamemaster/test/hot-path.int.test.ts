@@ -266,7 +266,7 @@ describe("hot-path requests read straight from the socket", () => {
     expect(await engineCalls("hp-1")).toEqual([]);
   });
 
-  it("refuses a body over GAMEMASTER_MAX_BODY_BYTES, declared or streamed, and closes the connection", async () => {
+  it("refuses a body over GAMEMASTER_MAX_BODY_BYTES, declared or streamed, and drains it (keep-alive stays usable)", async () => {
     const big = JSON.stringify({ commands: [{ pad: "x".repeat(5_000) }] });
     const declared = await fetch(url("commands"), {
       method: "POST",
@@ -274,7 +274,7 @@ describe("hot-path requests read straight from the socket", () => {
       body: big,
     });
     expect(declared.status).toBe(400);
-    expect(declared.headers.get("connection")).toBe("close");
+    expect(declared.headers.get("connection")).toBe("keep-alive");
     expect(((await declared.json()) as { error: { message: string } }).error.message).toBe(
       "request body too large (limit 4096 bytes)",
     );
