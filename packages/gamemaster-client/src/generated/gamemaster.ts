@@ -421,7 +421,7 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description Free-form engine options (a JSON object). The one open object of this API: its keys are engine-defined.
+         * @description Free-form engine options (a JSON object). The one open object of this API: its keys are engine-defined. At most 8 levels deep, 256 keys in all and 16384 bytes of JSON; no string or key may contain NUL or an unpaired surrogate.
          * @example {
          *       "max_players": 8
          *     }
