@@ -247,6 +247,7 @@ function cheatSheet(settings: StackSettings): string {
   const prefix = settings.redisKeyPrefix;
   return `
 Galaxy stack is up.
+  Console       http://127.0.0.1:${p.gamemaster}/console   (open in a browser; demo game: /console/games/demo)
   Game Master   http://127.0.0.1:${p.gamemaster}   /healthz /readyz /metrics /openapi.json
   Lobby stub    http://127.0.0.1:${p["lobby-stub"]}   /api/v1/games /_stub/metrics
   RTM stub      http://127.0.0.1:${p["rtm-stub"]}   /_stub/calls /_stub/health-events

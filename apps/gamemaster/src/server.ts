@@ -3,6 +3,7 @@ import {
   closePool,
   createDatabase,
   createPool,
+  migrationStatus,
   pingPostgres,
   runMigrations,
 } from "@galaxy/postgres";
@@ -141,7 +142,6 @@ export async function startGameMaster(
     await closePool(pool).catch(() => undefined);
     throw error;
   }
-  const migrationsApplied = true;
   logger.info({ migrations_folder: MIGRATIONS_FOLDER }, "migrations applied");
   options.onStage?.("starting");
   if (aborted()) {
@@ -214,8 +214,11 @@ export async function startGameMaster(
       ]);
       const down: string[] = [];
       if (!postgresUp) down.push("postgres");
+      // Only a reachable database can say which migration its schema is at.
+      if (postgresUp && !(await schemaIsCurrent(pool, readinessTimeoutMs))) {
+        down.push("migrations");
+      }
       if (!redisUp) down.push("redis");
-      if (!migrationsApplied) down.push("migrations");
       // Not hearing the other replicas' invalidations is worth reporting on
       // its own only while Redis answers (a Redis outage says it already).
       if (redisUp && !invalidations.subscribed) down.push("cache_invalidation");
@@ -312,4 +315,28 @@ export async function startGameMaster(
   }
 
   return { url, port: address.port, app, adapters, services, metrics, lifecycle, close };
+}
+
+/**
+ * Whether the `gamemaster` schema is at the newest committed migration: GM
+ * applied them at start, but a restored backup or a hand-edited database can
+ * fall behind while the process runs. A check that fails or times out says no.
+ */
+async function schemaIsCurrent(pool: Parameters<typeof pingPostgres>[0], timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const check = migrationStatus(pool, {
+    migrationsFolder: MIGRATIONS_FOLDER,
+    migrationsSchema: MIGRATIONS_SCHEMA,
+  }).then(
+    (status) => status.current,
+    () => false,
+  );
+  try {
+    return await Promise.race([check, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

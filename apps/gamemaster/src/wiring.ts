@@ -38,6 +38,7 @@ import type { RuntimeRecordStore } from "./ports/runtime-record-store.js";
 import { BanishRaceService } from "./services/banish-race.js";
 import { EngineVersionService } from "./services/engine-versions.js";
 import { ForceNextTurnService } from "./services/force-next-turn.js";
+import { GamePlayersService } from "./services/game-players.js";
 import { LastStatsMemory, rememberingLobbyEvents } from "./services/last-stats.js";
 import { MembershipCache } from "./services/membership-cache.js";
 import { OperationHistoryService } from "./services/operation-history.js";
@@ -90,6 +91,8 @@ export interface GameMasterServices {
   stopRuntime: StopRuntimeService;
   patchRuntime: PatchRuntimeService;
   banishRace: BanishRaceService;
+  /** Players of a game with their last stats (operators: the console). */
+  players: GamePlayersService;
   schedulePreview: SchedulePreviewService;
   operationHistory: OperationHistoryService;
 }
@@ -102,7 +105,7 @@ export function createAdapters(input: {
   metrics: GameMasterMetrics;
   logger: Logger;
   /**
-   * Keep-alive connection pool shared by the HTTP clients (engine, Lobby);
+   * Keep-alive connection pool shared by the HTTP clients (engine, Lobby, RTM);
    * the composition root closes it at shutdown. Without one each client
    * opens its own.
    */
@@ -161,6 +164,7 @@ export function createAdapters(input: {
       baseUrl: config.rtmBaseUrl,
       timeoutMs: config.rtmTimeoutMs,
       observe: (operation, outcome, seconds) => metrics.observeRtmCall(operation, outcome, seconds),
+      ...dispatcher,
     }),
     notifications: new RedisNotificationPublisher({
       redis,
@@ -267,6 +271,11 @@ export function createServices(input: {
       operationLog: adapters.operationLog,
       engine: adapters.engine,
       clock,
+    }),
+    players: new GamePlayersService({
+      runtimeRecords: adapters.runtimeRecords,
+      playerMappings: adapters.playerMappings,
+      lastStats,
     }),
   };
 }

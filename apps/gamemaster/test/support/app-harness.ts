@@ -2,6 +2,8 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../../src/http/app.js";
 import type { AppEnv } from "../../src/http/context.js";
 import { EngineVersionService } from "../../src/services/engine-versions.js";
+import { GamePlayersService } from "../../src/services/game-players.js";
+import { LastStatsMemory } from "../../src/services/last-stats.js";
 import { MembershipCache } from "../../src/services/membership-cache.js";
 import { OperationHistoryService } from "../../src/services/operation-history.js";
 import { PlayerActionService } from "../../src/services/player-actions.js";
@@ -54,6 +56,7 @@ export function createTestApp(
     lobbyEvents,
   });
   const down = options.down ?? [];
+  const lastStats = new LastStatsMemory();
   const app: OpenAPIHono<AppEnv> = createApp({
     services: {
       registerRuntime: new RegisterRuntimeService({
@@ -76,6 +79,11 @@ export function createTestApp(
       stopRuntime: turnEngine.stopRuntime,
       patchRuntime: turnEngine.patchRuntime,
       banishRace: turnEngine.banishRace,
+      players: new GamePlayersService({
+        runtimeRecords: runtimes,
+        playerMappings: runtimes,
+        lastStats,
+      }),
     },
     logger,
     readiness: async () => ({ down }),
@@ -96,6 +104,7 @@ export function createTestApp(
     playerAccess,
     memberships,
     turnEngine,
+    lastStats,
   };
 }
 

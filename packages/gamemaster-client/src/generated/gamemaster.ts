@@ -160,6 +160,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/internal/games/{game_id}/players": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The players of a game (user id ↔ race) with their last published stats.
+         * @description Read from player_mappings, ordered by race name. Stats come from the last runtime_snapshot_update GM published for the game.
+         */
+        get: operations["internalListGamePlayers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/internal/games/{game_id}/races/{race_name}/banish": {
         parameters: {
             query?: never;
@@ -252,7 +272,7 @@ export interface paths {
         put?: never;
         /**
          * Move the runtime to another patch release of its engine version.
-         * @description Resolves the image ref of `version` (an active registry entry), requires the same major and minor as current_engine_version and a different version, asks RTM to patch the container, then records the new image ref and version and logs the operation. Allowed from running, generation_failed and engine_unreachable. An RTM failure changes nothing.
+         * @description Resolves the image ref of `version` (an active registry entry), requires the same major and minor as current_engine_version and a different version, asks RTM to patch the container, then records the new image ref and version and logs the operation. Allowed from running, generation_failed and engine_unreachable. An RTM refusal keeps RTM's code and message (404 not_found when RTM does not know the container); neither a refusal nor an RTM outage changes anything.
          */
         post: operations["internalPatchRuntime"];
         delete?: never;
@@ -292,7 +312,7 @@ export interface paths {
         put?: never;
         /**
          * Stop the runtime through the Runtime Manager.
-         * @description Allowed from running, generation_in_progress, generation_failed and engine_unreachable. RTM stops the container first; then CAS → stopped, next_generation_at cleared, stopped_at set, operation log, runtime_snapshot_update. A turn in flight loses its outcome CAS and is discarded. An RTM failure changes nothing.
+         * @description Allowed from running, generation_in_progress, generation_failed and engine_unreachable. RTM stops the container first (an RTM 404 — it no longer knows the container — counts as stopped); then CAS → stopped, next_generation_at cleared, stopped_at set, operation log, runtime_snapshot_update. A turn in flight loses its outcome CAS and is discarded. Any other RTM refusal keeps RTM's code and message; neither a refusal nor an RTM outage changes anything.
          */
         post: operations["internalStopRuntime"];
         delete?: never;
@@ -466,6 +486,21 @@ export interface components {
         GameLiveness: {
             ready: boolean;
             status: components["schemas"]["RuntimeStatus"];
+        };
+        GamePlayer: {
+            /** @example user-1 */
+            user_id: string;
+            /** @example Aelinari */
+            race_name: string;
+            engine_player_uuid: string;
+            /** @description From the last runtime_snapshot_update GM published for the game; null when none carried this user (e.g. right after a restart). */
+            stats: {
+                planets: number;
+                population: number;
+            } | null;
+        };
+        GamePlayerList: {
+            items: components["schemas"]["GamePlayer"][];
         };
         HealthzResponse: {
             /** @enum {string} */
@@ -1456,6 +1491,72 @@ export interface operations {
             };
         };
     };
+    internalListGamePlayers: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Who calls: lobby_internal, admin_rest or gateway. Missing or unknown → admin_rest. */
+                "x-op-source"?: components["schemas"]["OpSourceHeader"];
+                /** @description Opaque caller reference kept in the operation log. */
+                "x-source-ref"?: components["schemas"]["SourceRefHeader"];
+                /** @description Request id echoed back and logged; generated when absent. */
+                "x-request-id"?: components["schemas"]["RequestIdHeader"];
+            };
+            path: {
+                /** @description Platform game id (owned by Game Lobby). */
+                game_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The players. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GamePlayerList"];
+                };
+            };
+            /** @description invalid_request: malformed game id. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description runtime_not_found. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description internal_error: unexpected failure (logged, no details). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description service_unavailable: PostgreSQL is unreachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     internalBanishRace: {
         parameters: {
             query?: never;
@@ -1762,7 +1863,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description engine_version_not_found: missing or deprecated target version. */
+            /** @description engine_version_not_found: the target version is not in the registry (a deprecated one is accepted). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1943,7 +2044,7 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeRecord"];
                 };
             };
-            /** @description invalid_request: not a semver, unknown field, malformed game id. */
+            /** @description invalid_request: not a semver, unknown field, malformed game id, or RTM refused the request as invalid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1952,7 +2053,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description runtime_not_found, or engine_version_not_found (missing or deprecated version). */
+            /** @description runtime_not_found, engine_version_not_found (missing or deprecated version), or not_found: RTM does not know the game's container. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1961,7 +2062,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description conflict: the runtime is stopped, finished, starting or mid-turn. */
+            /** @description conflict: the runtime is stopped, finished, starting or mid-turn; or RTM refused the patch (its message). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1970,7 +2071,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description semver_patch_only: the version differs in major or minor, or is the current one. */
+            /** @description semver_patch_only: the version differs in major or minor, or is the current one (GM's or RTM's check). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1988,7 +2089,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description runtime_manager_unavailable: RTM unreachable, timed out or refused; nothing changed. */
+            /** @description runtime_manager_unavailable: RTM unreachable, timed out or answered 5xx; nothing changed. */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -2109,7 +2210,7 @@ export interface operations {
                     "application/json": components["schemas"]["RuntimeRecord"];
                 };
             };
-            /** @description invalid_request: unknown reason, unknown field, malformed game id. */
+            /** @description invalid_request: unknown reason, unknown field, malformed game id, or RTM refused the request as invalid. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2127,7 +2228,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description conflict: the runtime is already stopped or finished, or still starting. */
+            /** @description conflict: the runtime is already stopped or finished, or still starting; or RTM refused the stop (its message). */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,7 +2246,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description runtime_manager_unavailable: RTM unreachable, timed out or refused; nothing changed. */
+            /** @description runtime_manager_unavailable: RTM unreachable, timed out or answered 5xx; nothing changed. */
             502: {
                 headers: {
                     [name: string]: unknown;
