@@ -203,6 +203,8 @@ export class RegisterRuntimeService {
       startedAt: null,
       stoppedAt: null,
       finishedAt: null,
+      lastPlayerStats: [],
+      lastHealthEventId: "",
     };
     // A conflict here is a concurrent register that won the insert: the row is
     // theirs, so this failure must not roll it back.

@@ -327,6 +327,8 @@ export async function seedRunningGame(
     startedAt: now,
     stoppedAt: null,
     finishedAt: null,
+    lastPlayerStats: [],
+    lastHealthEventId: "",
     ...overrides,
   };
   await runtimes.insert(record);
