@@ -61,6 +61,7 @@ describe("loadConfig", () => {
         notificationIntents: "notification:intents",
         healthEvents: "runtime:health_events",
       },
+      outbox: { retentionMs: 7 * 24 * 60 * 60 * 1000, batchSize: 500, pollIntervalMs: 1_000 },
       logLevel: "info",
       shutdownTimeoutMs: 30_000,
       maxBodyBytes: 1_048_576,

@@ -139,6 +139,12 @@ const envSchema = z.object({
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
   GAMEMASTER_SHUTDOWN_TIMEOUT: duration("30s"),
   GAMEMASTER_MAX_BODY_BYTES: integer(1_048_576, 1, 1_073_741_824),
+  // Age after which entries of the streams GM writes may be trimmed (XADD
+  // MINID); 0 = never trim. Go syntax has no days: 168h is 7 days.
+  GAMEMASTER_STREAM_RETENTION: duration("168h", { min: 0 }),
+  GAMEMASTER_OUTBOX_BATCH_SIZE: integer(500, 1, 10_000),
+  // Fallback poll of the outbox relay; commits wake it at once (LISTEN/NOTIFY).
+  GAMEMASTER_OUTBOX_POLL_INTERVAL: duration("1s", { min: 10 }),
 });
 
 /** The parsed configuration of Game Master (SPEC §9). Durations are milliseconds. */
@@ -158,6 +164,8 @@ export interface GameMasterConfig {
   /** Life of the hot path's cached runtime view; 0 = read PostgreSQL on every request. */
   runtimeCacheTtlMs: number;
   streams: { lobbyEvents: string; notificationIntents: string; healthEvents: string };
+  /** Outbox relay: stream retention (0 = never trim), rows per batch, fallback poll. */
+  outbox: { retentionMs: number; batchSize: number; pollIntervalMs: number };
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
   maxBodyBytes: number;
@@ -228,6 +236,11 @@ export function loadConfig(env: Env): GameMasterConfig {
       lobbyEvents: e.GAMEMASTER_LOBBY_EVENTS_STREAM,
       notificationIntents: e.GAMEMASTER_NOTIFICATION_INTENTS_STREAM,
       healthEvents: e.GAMEMASTER_HEALTH_EVENTS_STREAM,
+    },
+    outbox: {
+      retentionMs: e.GAMEMASTER_STREAM_RETENTION,
+      batchSize: e.GAMEMASTER_OUTBOX_BATCH_SIZE,
+      pollIntervalMs: e.GAMEMASTER_OUTBOX_POLL_INTERVAL,
     },
     logLevel: e.GAMEMASTER_LOG_LEVEL,
     shutdownTimeoutMs: e.GAMEMASTER_SHUTDOWN_TIMEOUT,

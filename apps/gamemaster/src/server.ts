@@ -28,6 +28,7 @@ import {
   type GameMasterServices,
 } from "./wiring.js";
 import { startWorkers } from "./workers/index.js";
+import type { OutboxRelayHooks } from "./workers/outbox-relay.js";
 
 /** Options of {@link startGameMaster}. */
 export interface StartGameMasterOptions {
@@ -40,6 +41,8 @@ export interface StartGameMasterOptions {
   readinessTimeoutMs?: number;
   /** Start the background workers (default true; some tests want the HTTP surface only). */
   workers?: boolean;
+  /** Crash points of the outbox relay (tests only). */
+  relayHooks?: OutboxRelayHooks;
 }
 
 /** A running Game Master. */
@@ -123,6 +126,11 @@ export async function startGameMaster(
     countRuntimesByStatus: () =>
       adapters === undefined ? Promise.resolve({}) : adapters.runtimeRecords.countByStatus(),
     membershipCacheSize: () => services?.memberships.size ?? 0,
+    outboxBacklog: () =>
+      adapters === undefined
+        ? Promise.resolve({ rows: 0, oldestAgeSeconds: 0 })
+        : adapters.outbox.backlog(),
+    lobbyEventsStream: config.streams.lobbyEvents,
   });
   // One keep-alive pool for every outgoing HTTP call (engines, Lobby), closed
   // last at shutdown, after the workers that may still call an engine.
@@ -148,9 +156,24 @@ export async function startGameMaster(
       ]);
       const down: string[] = [];
       if (!postgresUp) down.push("postgres");
-      if (!redisUp) down.push("redis");
       if (!migrationsApplied) down.push("migrations");
-      return { down };
+      if (redisUp) {
+        return { down };
+      }
+      // Decision 072: without Redis GM still serves (events wait in the
+      // outbox), so it stays in rotation and says so in the body.
+      let outboxBacklog: number | undefined;
+      if (postgresUp && adapters !== undefined) {
+        outboxBacklog = await adapters.outbox
+          .backlog()
+          .then((backlog) => backlog.rows)
+          .catch(() => undefined);
+      }
+      return {
+        down,
+        degraded: ["redis"],
+        ...(outboxBacklog === undefined ? {} : { outboxBacklog }),
+      };
     },
     metrics: {
       contentType: metrics.registry.contentType,
@@ -212,6 +235,7 @@ export async function startGameMaster(
         adapters,
         services,
         openRedis,
+        ...(options.relayHooks === undefined ? {} : { relayHooks: options.relayHooks }),
       });
     }
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { NotificationIntent } from "@galaxy/notificationintent";
-import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "./lobby-events-publisher.js";
+import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "./lobby-events.js";
 
 /**
  * The outbox of one unit of work: what the state change it belongs to tells

@@ -6,7 +6,8 @@ import type { OperationLog } from "../ports/operation-log.js";
 import type { RtmClient, StopReason } from "../ports/rtm-client.js";
 import { STOP_REASONS } from "../ports/rtm-client.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
-import { failureCode, failureMessage, recordOperation } from "./op-log.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import { failureCode, failureMessage, operationEntry, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 import { writeExternalChange } from "./record-write.js";
 import type { RuntimeNotifier } from "./runtime-notifier.js";
@@ -26,6 +27,7 @@ export const STOPPABLE_STATUSES: readonly RuntimeStatus[] = [
 export interface StopRuntimeDeps {
   runtimeRecords: RuntimeRecordStore;
   operationLog: OperationLog;
+  unitOfWork: UnitOfWork;
   rtm: RtmClient;
   notifier: RuntimeNotifier;
   clock: Clock;
@@ -35,7 +37,7 @@ export interface StopRuntimeDeps {
  * Admin stop (SPEC §5.5): RTM stops the container first; only then the record
  * moves to `stopped` (CAS from whatever stoppable status it has by then),
  * `next_generation_at` is cleared, `stopped_at` set, the operation logged and
- * a snapshot published. An RTM failure answers `runtime_manager_unavailable`
+ * a snapshot queued — the three in one transaction. An RTM failure answers `runtime_manager_unavailable`
  * and changes nothing. A stop during a turn wins: the turn's outcome then
  * loses its CAS and is discarded.
  */
@@ -59,6 +61,7 @@ export class StopRuntimeService {
 
       const { written, previous } = await writeExternalChange({
         runtimeRecords,
+        unitOfWork: this.deps.unitOfWork,
         clock,
         record,
         what: "stopped",
@@ -70,18 +73,15 @@ export class StopRuntimeService {
             patch: { nextGenerationAt: null, stoppedAt: clock.now(), skipNextTick: false },
           };
         },
-      });
-      const finishedAt = clock.now();
-      await recordOperation(this.deps.operationLog, {
-        gameId,
-        opKind: "stop",
-        ctx,
-        startedAt,
-        finishedAt,
-        logger,
+        effects: async (tx, changed) => {
+          const finishedAt = clock.now();
+          await tx.operationLog.append(
+            operationEntry({ gameId, opKind: "stop", ctx, startedAt, finishedAt }),
+          );
+          this.deps.notifier.snapshot(tx.outbox, changed, finishedAt);
+        },
       });
       logger.info({ from_status: previous.status }, "runtime stopped");
-      await this.deps.notifier.snapshot(written, finishedAt, logger);
       return written;
     } catch (error) {
       await recordOperation(this.deps.operationLog, {

@@ -9,12 +9,15 @@ import { RuntimeQueryService } from "../../src/services/runtimes.js";
 import {
   FakeClock,
   FakeEngine,
+  MemoryConsumerOffsets,
   MemoryEngineVersionStore,
+  MemoryIntents,
   MemoryLobbyEvents,
   MemoryLogger,
   MemoryOperationLog,
   MemoryRuntimeStore,
   MemoryTelemetry,
+  MemoryUnitOfWork,
 } from "./fakes.js";
 import { FakeLobby, MemoryPlayerAccess, ScriptedEngine } from "./hot-path-fakes.js";
 import { createTurnEngineServices } from "./turn-fakes.js";
@@ -33,6 +36,15 @@ export function createTestApp(
   const versions = new MemoryEngineVersionStore(runtimes);
   const operationLog = new MemoryOperationLog();
   const lobbyEvents = new MemoryLobbyEvents();
+  const intents = new MemoryIntents();
+  const offsets = new MemoryConsumerOffsets();
+  const unitOfWork = new MemoryUnitOfWork({
+    runtimes,
+    operationLog,
+    lobbyEvents,
+    intents,
+    offsets,
+  });
   const engine = new FakeEngine();
   const hotEngine = new ScriptedEngine();
   const lobby = new FakeLobby();
@@ -50,6 +62,9 @@ export function createTestApp(
     versions,
     operationLog,
     lobbyEvents,
+    intents,
+    offsets,
+    unitOfWork,
   });
   const down = options.down ?? [];
   const app: OpenAPIHono<AppEnv> = createApp({
@@ -60,7 +75,7 @@ export function createTestApp(
         playerMappings: runtimes,
         operationLog,
         engine,
-        lobbyEvents,
+        unitOfWork,
         telemetry: new MemoryTelemetry(),
         clock,
       }),

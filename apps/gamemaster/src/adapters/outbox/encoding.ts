@@ -1,9 +1,6 @@
 import { encode as encodeIntent, type NotificationIntent } from "@galaxy/notificationintent";
 import type { PlayerTurnStats } from "../../domain/runtime-record.js";
-import type {
-  GameFinishedEvent,
-  RuntimeSnapshotUpdate,
-} from "../../ports/lobby-events-publisher.js";
+import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../ports/lobby-events.js";
 
 /** Discriminator of `gm:lobby_events` entries. */
 export type LobbyEventType = "runtime_snapshot_update" | "game_finished";

@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { NotificationIntent } from "@galaxy/notificationintent";
 import { asc, inArray, sql } from "drizzle-orm";
-import type {
-  GameFinishedEvent,
-  RuntimeSnapshotUpdate,
-} from "../../ports/lobby-events-publisher.js";
+import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../ports/lobby-events.js";
 import type { EventOutbox, OutboxBacklog, OutboxRow, OutboxSource } from "../../ports/outbox.js";
 import { encodeGameFinished, encodeIntentEntry, encodeSnapshotUpdate } from "../outbox/encoding.js";
 import type { Database } from "./database.js";
