@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const APP_SERVICES = ["gamemaster", "engine-stub", "rtm-stub", "lobby-stub"] as const;
 type AppService = (typeof APP_SERVICES)[number];
 
-/** The port variable of each app (SPEC §9 process conventions). */
+/** The port variable of each app (docs/reference.md#configuration process conventions). */
 const PORT_VARIABLE: Record<AppService, string> = {
   gamemaster: "GAMEMASTER_HTTP_PORT",
   "engine-stub": "ENGINE_STUB_HTTP_PORT",

@@ -11,7 +11,7 @@ import {
 import { expectStatus, requestJson } from "./support/http.js";
 import { useStack } from "./support/use-stack.js";
 
-// Health (SPEC §7 runtime:health_events): RTM publishes container events, GM turns them into a
+// Health (docs/reference.md#streams runtime:health_events): RTM publishes container events, GM turns them into a
 // runtime status and an engine-health summary, and the lobby view follows through GM's snapshots.
 
 const stackOf = useStack({ label: "int_health" });

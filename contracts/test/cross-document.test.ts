@@ -62,7 +62,7 @@ describe("contracts agree with each other", () => {
     }
   });
 
-  it("the RTM stop request takes the same reasons GM's stop accepts (SPEC §5.5)", () => {
+  it("the RTM stop request takes the same reasons GM's stop accepts (docs/reference.md#admin-operations)", () => {
     const reasons = enumValues(
       dig(requestSchema(requireOperation(rtm, "internalStopRuntime")), "properties", "reason"),
     );

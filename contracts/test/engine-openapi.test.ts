@@ -25,7 +25,7 @@ import {
 
 const FILE = CONTRACT_FILES.engineOpenApi;
 
-/** Engine-owned payloads GM forwards or relays verbatim (SPEC §5.3); nothing else may be open. */
+/** Engine-owned payloads GM forwards or relays verbatim (docs/reference.md#hot-path); nothing else may be open. */
 const ENGINE_ALLOWANCES: readonly OpenSchemaAllowance[] = [
   { location: /^executeCommands request \$\.cmd\[\]$/, reason: "engine-defined commands" },
   { location: /^putOrders request \$\.orders\[\]$/, reason: "engine-defined orders" },

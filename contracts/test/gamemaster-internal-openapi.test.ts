@@ -56,7 +56,7 @@ describe(`${FILE}`, () => {
       expect(String(api.openapi)).toMatch(/^3\.[01]\./);
     });
 
-    // Every SPEC §5.1 operation id must be served; dropping one fails here.
+    // Every docs/reference.md#operations operation id must be served; dropping one fails here.
     it.each(GM_OPERATIONS)("declares $operationId as $method $path", (expected) => {
       expect(checkOperation(api, expected)).toEqual([]);
     });
@@ -75,12 +75,12 @@ describe(`${FILE}`, () => {
       );
     });
 
-    it.each(Object.keys(GM_BODY_CHECKS))("has the SPEC body fields of %s", (operationId) => {
+    it.each(Object.keys(GM_BODY_CHECKS))("has the documented body fields of %s", (operationId) => {
       expect(GM_BODY_CHECKS[operationId]?.(api)).toEqual([]);
     });
 
     it.each(Object.keys(GM_ERROR_STATUSES))(
-      "documents the SPEC §5 error statuses of %s",
+      "documents the docs/reference.md#internal-rest error statuses of %s",
       (operationId) => {
         expect(missingErrorStatuses(api, operationId)).toEqual([]);
       },
@@ -135,7 +135,7 @@ describe("GM contract checks (on a synthetic document, so they are proven to fai
 
   const GAME = "/api/v1/internal/games/{game_id}";
 
-  it("pass on a document that follows SPEC §5", async () => {
+  it("pass on a document that follows docs/reference.md#internal-rest", async () => {
     expect(await mutated(() => {})).toEqual([]);
   });
 
@@ -227,7 +227,7 @@ describe("GM contract checks (on a synthetic document, so they are proven to fai
     ]);
   });
 
-  it("report an undocumented SPEC error status", async () => {
+  it("report an undocumented error status", async () => {
     const problems = await mutated((document) => {
       delete digObject(
         document,

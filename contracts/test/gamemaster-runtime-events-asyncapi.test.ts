@@ -204,7 +204,7 @@ describe(`${FILE}`, () => {
       expect(lobbyEventProblems(document, type)).toEqual([]);
     });
 
-    it("uses the SPEC §4.1 runtime statuses and §7 health summaries", () => {
+    it("uses the runtime statuses and health summaries of docs/reference.md", () => {
       const snapshot = requireMessagePayload(
         document,
         LOBBY,
@@ -237,7 +237,7 @@ describe(`${FILE}`, () => {
   });
 
   describe("notification:intents", () => {
-    it("carries exactly the six SPEC §3 intent types", () => {
+    it("carries exactly the six docs/reference.md#notification-intents intent types", () => {
       expect(checkStream(document, NOTIFICATION_INTENTS_STREAM)).toEqual([]);
     });
 

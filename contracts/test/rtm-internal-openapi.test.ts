@@ -59,7 +59,7 @@ describe(`${FILE}`, () => {
     expect(checkOperation(api, expected)).toEqual([]);
   });
 
-  it("freezes stop {reason} and patch {image_ref} with the SPEC §5.5 stop reasons", () => {
+  it("freezes stop {reason} and patch {image_ref} with the docs/reference.md#admin-operations stop reasons", () => {
     expect(bodyProblems(api)).toEqual([]);
   });
 

@@ -23,7 +23,7 @@ import { CONTRACT_FILES, contractPath, readYamlDocument } from "./support/files.
 import { validateOpenApi } from "./support/openapi.js";
 import { HEALTH_EVENT_TYPES, STOP_REASONS } from "./support/spec.js";
 
-// SPEC §8: "the stubs implement these". These tests drive the stubs in-process and check every
+// docs/reference.md#neighbour-contracts: "the stubs implement these". These tests drive the stubs in-process and check every
 // answer (status declared, body valid) against the contract documents.
 
 function json(method: string, body: unknown): RequestInit {
@@ -172,7 +172,7 @@ describe("apps/rtm-stub conforms to the rtm contracts", () => {
     });
   }
 
-  it("shares the SPEC stop reasons and health event types", () => {
+  it("shares the stop reasons and health event types", () => {
     expect([...RTM_STOP_REASONS].sort()).toEqual([...STOP_REASONS].sort());
     expect([...RTM_HEALTH_EVENT_TYPES].sort()).toEqual([...HEALTH_EVENT_TYPES].sort());
   });

@@ -161,7 +161,7 @@ export interface Wiring {
 
 /**
  * The environment of each service for a wiring: the one place that knows every app's variable
- * names (SPEC §9), used by the suites and by the local stack (`pnpm stack`) alike.
+ * names (docs/reference.md#configuration), used by the suites and by the local stack (`pnpm stack`) alike.
  */
 export function serviceEnvironments(wiring: Wiring): Record<ServiceName, Record<string, string>> {
   const url = (name: ServiceName) => `http://127.0.0.1:${wiring.ports[name]}`;

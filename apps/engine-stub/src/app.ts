@@ -127,7 +127,7 @@ function actorOf(body: unknown): string | null {
 
 /**
  * Builds the fake Galaxy engine: many games in one process, each under `/games/{game_id}` with the
- * engine API (SPEC §8) relative to it, plus per-game test controls under `/games/{game_id}/_stub`.
+ * engine API (docs/reference.md#neighbour-contracts) relative to it, plus per-game test controls under `/games/{game_id}/_stub`.
  * All state is in memory and every answer is deterministic for a given game id and roster.
  */
 export function createEngineStubApp(options: EngineStubOptions = {}): Hono {

@@ -22,7 +22,7 @@ export interface StatePlayer {
   population: number;
 }
 
-/** The engine's StateResponse (SPEC §8). */
+/** The engine's StateResponse (docs/reference.md#neighbour-contracts). */
 export interface StateResponse {
   turn: number;
   finished: boolean;

@@ -164,7 +164,7 @@ describe("loadConfig", () => {
     expect(byName.get("GAMEMASTER_LOG_LEVEL")).toContain("must be one of");
   });
 
-  it("lists the variables of SPEC §9", () => {
+  it("lists the variables of docs/reference.md#configuration", () => {
     expect(CONFIG_VARIABLES).toEqual(
       expect.arrayContaining([
         "GAMEMASTER_HTTP_PORT",

@@ -147,7 +147,7 @@ const envSchema = z.object({
   GAMEMASTER_OUTBOX_POLL_INTERVAL: duration("1s", { min: 10 }),
 });
 
-/** The parsed configuration of Game Master (SPEC §9). Durations are milliseconds. */
+/** The parsed configuration of Game Master (docs/reference.md#configuration). Durations are milliseconds. */
 export interface GameMasterConfig {
   httpPort: number;
   postgres: { url: string; maxConnections: number };

@@ -3,7 +3,7 @@ import { Counter, Histogram, type Registry } from "prom-client";
 import type { RtmCallOutcome, RtmOperation } from "./adapters/http/rtm-client.js";
 import type { TurnEngineTelemetry } from "./ports/telemetry.js";
 
-/** The turn engine's metrics (issue 4), part of {@link GameMasterMetrics}. */
+/** The turn engine's metrics, part of {@link GameMasterMetrics}. */
 export interface TurnEngineMetrics extends TurnEngineTelemetry {
   readonly turnGenerations: Counter<"trigger" | "outcome">;
   readonly turnGenerationDuration: Histogram<"trigger" | "outcome">;

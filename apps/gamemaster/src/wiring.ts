@@ -31,11 +31,13 @@ import { BanishRaceService } from "./services/banish-race.js";
 import { EngineVersionService } from "./services/engine-versions.js";
 import { ForceNextTurnService } from "./services/force-next-turn.js";
 import { MembershipCache } from "./services/membership-cache.js";
+import { OperationHistoryService } from "./services/operation-history.js";
 import { PatchRuntimeService } from "./services/patch-runtime.js";
 import { PlayerActionService } from "./services/player-actions.js";
 import { RegisterRuntimeService } from "./services/register-runtime.js";
 import { RuntimeNotifier } from "./services/runtime-notifier.js";
 import { RuntimeQueryService } from "./services/runtimes.js";
+import { SchedulePreviewService } from "./services/schedule-preview.js";
 import { StopRuntimeService } from "./services/stop-runtime.js";
 import { TurnGenerationService } from "./services/turn-generation.js";
 
@@ -54,9 +56,9 @@ export interface GameMasterAdapters {
   streamPublisher: StreamBatchPublisher;
   /** Offsets of the stream consumers (health events), in PostgreSQL. */
   consumerOffsets: ConsumerOffsetStore;
-  /** Runtime status + player mapping in one query (hot path, issue 5). */
+  /** Runtime status + player mapping in one query (hot path). */
   playerAccess: PlayerAccessStore;
-  /** Lobby's roster endpoint (membership cache misses, issue 5). */
+  /** Lobby's roster endpoint (membership cache misses). */
   lobby: LobbyClient;
   /** Runtime Manager stop / patch (admin operations). */
   rtm: RtmClient;
@@ -67,18 +69,20 @@ export interface GameMasterServices {
   registerRuntime: RegisterRuntimeService;
   runtimes: RuntimeQueryService;
   engineVersions: EngineVersionService;
-  /** In-process membership cache in front of Lobby (issue 5). */
+  /** In-process membership cache in front of Lobby. */
   memberships: MembershipCache;
-  /** Player commands, orders and reports (issue 5). */
+  /** Player commands, orders and reports. */
   playerActions: PlayerActionService;
-  /** Lobby events + notification intents of the turn engine (issue 4). */
+  /** Lobby events + notification intents of the turn engine. */
   notifier: RuntimeNotifier;
-  /** Turn generation for the scheduler, force-next-turn and reconciliation (issue 4). */
+  /** Turn generation for the scheduler, force-next-turn and reconciliation. */
   turnGeneration: TurnGenerationService;
   forceNextTurn: ForceNextTurnService;
   stopRuntime: StopRuntimeService;
   patchRuntime: PatchRuntimeService;
   banishRace: BanishRaceService;
+  schedulePreview: SchedulePreviewService;
+  operationHistory: OperationHistoryService;
 }
 
 /** Builds the adapters over the open database and Redis connection. */
@@ -196,6 +200,8 @@ export function createServices(input: {
       clock,
     }),
     runtimes: new RuntimeQueryService({ runtimeRecords: adapters.runtimeRecords }),
+    schedulePreview: new SchedulePreviewService({ runtimeRecords: adapters.runtimeRecords, clock }),
+    operationHistory: new OperationHistoryService({ operationLog: adapters.operationLog }),
     engineVersions: new EngineVersionService({
       engineVersions: adapters.engineVersions,
       clock,

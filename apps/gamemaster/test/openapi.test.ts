@@ -6,7 +6,7 @@ import { createTestApp } from "./support/app-harness.js";
 
 type Json = Record<string, unknown>;
 
-const SPEC_OPERATIONS_OF_ISSUE_3: Record<string, string> = {
+const FROZEN_OPERATIONS: Record<string, string> = {
   internalRegisterRuntime: "post /api/v1/internal/games/{game_id}/runtime",
   internalGetRuntime: "get /api/v1/internal/games/{game_id}/runtime",
   internalListRuntimes: "get /api/v1/internal/runtimes",
@@ -61,10 +61,10 @@ describe("contracts/gamemaster/internal-openapi.yaml", () => {
     expect((served.components as Json).schemas).toEqual((committed.components as Json).schemas);
   });
 
-  it("declares the SPEC §5.1 operation ids of issue 3 on their frozen paths", () => {
+  it("declares the frozen operation ids of docs/reference.md#operations on their paths", () => {
     const document = parse(readFileSync(INTERNAL_OPENAPI_PATH, "utf8")) as Json;
     const found = operations(document);
-    for (const [id, route] of Object.entries(SPEC_OPERATIONS_OF_ISSUE_3)) {
+    for (const [id, route] of Object.entries(FROZEN_OPERATIONS)) {
       expect(found.get(id), id).toBe(route);
     }
   });
@@ -72,7 +72,7 @@ describe("contracts/gamemaster/internal-openapi.yaml", () => {
   it("closes every object schema except the free-form engine options and engine pass-through", () => {
     const document = parse(readFileSync(INTERNAL_OPENAPI_PATH, "utf8")) as Json;
     // Engine options are free-form; hot-path commands/orders and the engine's
-    // answers are engine-defined and relayed verbatim (SPEC §5.3).
+    // answers are engine-defined and relayed verbatim (docs/reference.md#hot-path).
     const allowed = [".EngineOptions", ".EngineDefinedObject", ".EngineResult"];
     const open: string[] = [];
     for (const [where, schema] of objectSchemas(document, "$")) {

@@ -17,7 +17,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./support/turn-stack.js";
 
-// Restart safety (SPEC §6) with a real Game Master process: SIGKILL it in the
+// Restart safety (docs/reference.md#turn-generation) with a real Game Master process: SIGKILL it in the
 // middle of a slowed-down turn, start it again, and check that the game ends
 // running with the engine's turn and that no tick produced a second turn.
 //

@@ -185,6 +185,34 @@ describe("PostgresRuntimeRecordStore", () => {
     ]);
   });
 
+  it("filters the list by next_generation_at before a time and by engine version", async () => {
+    const at = (iso: string) => new Date(iso);
+    await records.insert({
+      ...record("a", "running"),
+      nextGenerationAt: at("2026-01-01T09:00:00Z"),
+    });
+    await records.insert({
+      ...record("b", "running"),
+      nextGenerationAt: at("2026-01-01T12:00:00Z"),
+      currentEngineVersion: "1.5.0",
+    });
+    await records.insert(record("c", "stopped"));
+    const ids = async (query: Parameters<typeof records.list>[0]) =>
+      (await records.list(query)).map((r) => r.gameId);
+    expect(await ids({ limit: 10, nextGenerationBefore: at("2026-01-01T10:00:00Z") })).toEqual([
+      "a",
+    ]);
+    expect(await ids({ limit: 10, nextGenerationBefore: at("2026-01-01T09:00:00Z") })).toEqual([]);
+    expect(await ids({ limit: 10, engineVersion: "1.5.0" })).toEqual(["b"]);
+    expect(
+      await ids({
+        limit: 10,
+        engineVersion: "1.4.2",
+        nextGenerationBefore: at("2027-01-01T00:00:00Z"),
+      }),
+    ).toEqual(["a"]);
+  });
+
   it("lists due running games, the earliest first", async () => {
     const at = (iso: string) => new Date(iso);
     await records.insert({
@@ -328,6 +356,29 @@ describe("PostgresOperationLog", () => {
     const listed = await operationLog.listByGame("g1");
     expect(listed.map((row) => row.id)).toEqual([second, first]);
     expect(listed[1]).toEqual({ ...entry, id: first });
+  });
+
+  it("pages one game's entries newest first below a cursor id, optionally by kind", async () => {
+    const entry = {
+      gameId: "g1",
+      opSource: "admin_rest" as const,
+      sourceRef: "",
+      outcome: "success" as const,
+      errorCode: "",
+      errorMessage: "",
+      startedAt: t0,
+      finishedAt: t0,
+    };
+    const kinds = ["register_runtime", "turn_generation", "stop", "turn_generation"] as const;
+    const ids: number[] = [];
+    for (const opKind of kinds) ids.push(await operationLog.append({ ...entry, opKind }));
+    await operationLog.append({ ...entry, gameId: "g2", opKind: "turn_generation" });
+    const page = async (query: Omit<Parameters<typeof operationLog.listPage>[0], "gameId">) =>
+      (await operationLog.listPage({ gameId: "g1", ...query })).map((row) => row.id);
+    expect(await page({ limit: 2 })).toEqual([ids[3], ids[2]]);
+    expect(await page({ limit: 2, beforeId: ids[2] })).toEqual([ids[1], ids[0]]);
+    expect(await page({ limit: 10, opKind: "turn_generation" })).toEqual([ids[3], ids[1]]);
+    expect(await page({ limit: 10, opKind: "turn_generation", beforeId: ids[1] })).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * HTTP client for the four Game Master internal operations the Lobby calls (SPEC §5.1).
+ * HTTP client for the four Game Master internal operations the Lobby calls (docs/reference.md#operations).
  * It never throws for an HTTP or network outcome: each call resolves to a {@link GmResult}
  * so the start flow can tell "GM said no" from "GM was not there".
  */

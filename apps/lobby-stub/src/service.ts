@@ -14,7 +14,7 @@ import {
 } from "./state.js";
 import type { StubTelemetry } from "./telemetry.js";
 
-/** A start job as published on `runtime:start_jobs` (SPEC §7). */
+/** A start job as published on `runtime:start_jobs` (docs/reference.md#streams). */
 export interface StartJob {
   game_id: string;
   image_ref: string;

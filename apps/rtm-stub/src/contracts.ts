@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 
-/** Health event types RTM publishes on `runtime:health_events` (SPEC §7). */
+/** Health event types RTM publishes on `runtime:health_events` (docs/reference.md#streams). */
 export const HEALTH_EVENT_TYPES = [
   "container_started",
   "container_exited",
@@ -15,7 +15,7 @@ export const HEALTH_EVENT_TYPES = [
 /** One of {@link HEALTH_EVENT_TYPES}. */
 export type HealthEventType = (typeof HEALTH_EVENT_TYPES)[number];
 
-/** Stop reasons accepted by `POST /api/v1/internal/runtimes/{game_id}/stop` (SPEC §5.5). */
+/** Stop reasons accepted by `POST /api/v1/internal/runtimes/{game_id}/stop` (docs/reference.md#admin-operations). */
 export const STOP_REASONS = [
   "admin_request",
   "cancelled",
@@ -38,7 +38,7 @@ export interface RtmStreams {
   healthEvents: string;
 }
 
-/** The default stream names (SPEC §7). */
+/** The default stream names (docs/reference.md#streams). */
 export const DEFAULT_STREAMS: Readonly<RtmStreams> = Object.freeze({
   startJobs: "runtime:start_jobs",
   jobResults: "runtime:job_results",

@@ -134,7 +134,7 @@ describe("rtm stub against a real Redis", () => {
     expect(await redis.xlen(DEFAULT_STREAMS.healthEvents)).toBe(0);
   });
 
-  it("publishes a health event through the control with the SPEC fields", async () => {
+  it("publishes a health event through the control with the documented fields", async () => {
     const running = await start();
     const before = Date.now();
     const res = await fetch(`${running.url}/_stub/health-events`, {

@@ -13,8 +13,8 @@ import { RUNTIME_STATUSES, STOP_REASONS } from "./spec.js";
 
 /**
  * The only places the GM internal API may accept or return open objects: engine-version
- * `options` (a free-form JSON object, SPEC §4.2) and the engine-defined hot-path payloads GM
- * forwards or relays verbatim (SPEC §5.3).
+ * `options` (a free-form JSON object, docs/reference.md#persistence) and the engine-defined hot-path payloads GM
+ * forwards or relays verbatim (docs/reference.md#hot-path).
  */
 export const GM_OPEN_SCHEMA_ALLOWANCES: readonly OpenSchemaAllowance[] = [
   {
@@ -36,7 +36,7 @@ export const GM_OPEN_SCHEMA_ALLOWANCES: readonly OpenSchemaAllowance[] = [
 export const GM_NO_ERRORS_REQUIRED = ["internalHealthz"] as const;
 
 /**
- * SPEC §5 error statuses each operation can answer with and must therefore document
+ * docs/reference.md#internal-rest error statuses each operation can answer with and must therefore document
  * (beyond 400 for bodies, which the generic check covers).
  */
 export const GM_ERROR_STATUSES: Readonly<Record<string, readonly string[]>> = {
@@ -83,7 +83,7 @@ function withOperation(
   }
 }
 
-/** SPEC §5.2: register-runtime request fields (and the member fields). */
+/** docs/reference.md#register-runtime: register-runtime request fields (and the member fields). */
 export function registerRuntimeProblems(api: JsonObject): string[] {
   return withOperation(api, "internalRegisterRuntime", (entry) => {
     const where = "internalRegisterRuntime request";
@@ -107,7 +107,7 @@ export function registerRuntimeProblems(api: JsonObject): string[] {
   });
 }
 
-/** SPEC §5.1/§5.5 request and response bodies whose fields SPEC names. */
+/** docs/reference.md#operations, #admin-operations request and response bodies whose fields the reference names. */
 export const GM_BODY_CHECKS: Readonly<Record<string, (api: JsonObject) => string[]>> = {
   internalStopRuntime: (api) =>
     withOperation(api, "internalStopRuntime", (entry) => {
@@ -171,7 +171,7 @@ export const GM_BODY_CHECKS: Readonly<Record<string, (api: JsonObject) => string
     }),
 };
 
-// SPEC §5: GM derives the actor from its own mapping; a hot-path body that lets the caller
+// docs/reference.md#internal-rest: GM derives the actor from its own mapping; a hot-path body that lets the caller
 // name an actor or race would invite impersonation.
 function hotPathBody(entry: OperationEntry, listField: string, where: string): string[] {
   const body = requestSchema(entry);
@@ -185,7 +185,7 @@ function hotPathBody(entry: OperationEntry, listField: string, where: string): s
   return problems;
 }
 
-/** Error statuses SPEC implies for the operation that it does not document. */
+/** Error statuses the reference implies for the operation that it does not document. */
 export function missingErrorStatuses(api: JsonObject, operationId: string): string[] {
   return withOperation(api, operationId, (entry) => {
     const declared = responseStatuses(entry);

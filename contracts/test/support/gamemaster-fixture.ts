@@ -40,7 +40,7 @@ const RESPONSES: Readonly<Record<string, JsonObject>> = {
 };
 
 /**
- * A minimal GM document that satisfies every GM check, built from the SPEC lists. The
+ * A minimal GM document that satisfies every GM check, built from the frozen lists. The
  * checker tests mutate copies of it, so they work whether or not the generated
  * internal-openapi.yaml exists yet.
  */

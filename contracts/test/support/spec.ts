@@ -1,13 +1,13 @@
 import type { ExpectedStream } from "./asyncapi.js";
 import type { ExpectedOperation } from "./openapi.js";
 
-// Frozen facts from SPEC.md. A contract document that drifts from these fails the tests;
+// Frozen facts from docs/reference.md. A contract document that drifts from these fails the tests;
 // changing a value here is a contract change and needs the product owner's approval.
 
 const GAME = "/api/v1/internal/games/{game_id}";
 const ENGINE_VERSIONS = "/api/v1/internal/engine-versions";
 
-/** SPEC §5.1: the 20 Game Master operations (ids, methods and paths are frozen). */
+/** docs/reference.md#operations: the 20 Game Master operations (ids, methods and paths are frozen). */
 export const GM_OPERATIONS: readonly ExpectedOperation[] = [
   { operationId: "internalRegisterRuntime", method: "post", path: `${GAME}/runtime` },
   { operationId: "internalGetRuntime", method: "get", path: `${GAME}/runtime` },
@@ -58,7 +58,7 @@ export const GM_OPERATIONS: readonly ExpectedOperation[] = [
   { operationId: "internalReadyz", method: "get", path: "/readyz" },
 ];
 
-/** SPEC §4.1: runtime statuses. */
+/** docs/reference.md#runtime-status: runtime statuses. */
 export const RUNTIME_STATUSES = [
   "starting",
   "running",
@@ -69,7 +69,7 @@ export const RUNTIME_STATUSES = [
   "finished",
 ] as const;
 
-/** SPEC §5.5: stop reasons (GM's stop request and RTM's stop request share them). */
+/** docs/reference.md#admin-operations: stop reasons (GM's stop request and RTM's stop request share them). */
 export const STOP_REASONS = [
   "admin_request",
   "cancelled",
@@ -78,7 +78,7 @@ export const STOP_REASONS = [
   "orphan_cleanup",
 ] as const;
 
-/** SPEC §7: engine-health summaries GM derives from health events ('' until known). */
+/** docs/reference.md#streams: engine-health summaries GM derives from health events ('' until known). */
 export const ENGINE_HEALTH_SUMMARIES = [
   "",
   "healthy",
@@ -89,7 +89,7 @@ export const ENGINE_HEALTH_SUMMARIES = [
   "disappeared",
 ] as const;
 
-/** SPEC §7: `gm:lobby_events`, discriminated by `event_type`. */
+/** docs/reference.md#streams: `gm:lobby_events`, discriminated by `event_type`. */
 export const LOBBY_EVENTS_STREAM: ExpectedStream = {
   address: "gm:lobby_events",
   discriminator: "event_type",
@@ -122,10 +122,10 @@ export const LOBBY_EVENTS_STREAM: ExpectedStream = {
   ],
 };
 
-/** SPEC §6/§7: one decoded item of `player_turn_stats`. */
+/** docs/reference.md#turn-generation, #streams: one decoded item of `player_turn_stats`. */
 export const PLAYER_TURN_STAT_FIELDS = ["user_id", "planets", "population"] as const;
 
-/** SPEC §3: the flat fields every notification intent carries. */
+/** docs/reference.md#notification-intents: the flat fields every notification intent carries. */
 export const INTENT_FIELDS = [
   "notification_type",
   "producer",
@@ -144,7 +144,7 @@ const RUNTIME_FAILURE_FIELDS = [
   "attempted_at_ms",
 ] as const;
 
-/** SPEC §3: notification intent types, their audience and their decoded payload fields. */
+/** docs/reference.md#notification-intents: notification intent types, their audience and their decoded payload fields. */
 export const NOTIFICATION_INTENTS: ReadonlyArray<{
   readonly type: string;
   readonly audience: "user" | "admin";
@@ -176,7 +176,7 @@ export const NOTIFICATION_INTENTS: ReadonlyArray<{
  */
 export const INTENT_OPTIONAL_FIELDS = ["event_id"] as const;
 
-/** SPEC §3: `notification:intents`, discriminated by `notification_type`. */
+/** docs/reference.md#notification-intents: `notification:intents`, discriminated by `notification_type`. */
 export const NOTIFICATION_INTENTS_STREAM: ExpectedStream = {
   address: "notification:intents",
   discriminator: "notification_type",
@@ -187,7 +187,7 @@ export const NOTIFICATION_INTENTS_STREAM: ExpectedStream = {
   })),
 };
 
-/** SPEC §7: health event types on `runtime:health_events`. */
+/** docs/reference.md#streams: health event types on `runtime:health_events`. */
 export const HEALTH_EVENT_TYPES = [
   "container_started",
   "container_exited",
@@ -198,7 +198,7 @@ export const HEALTH_EVENT_TYPES = [
   "inspect_unhealthy",
 ] as const;
 
-/** SPEC §7: `runtime:health_events` (one message kind; `event_type` is an enum). */
+/** docs/reference.md#streams: `runtime:health_events` (one message kind; `event_type` is an enum). */
 export const HEALTH_EVENTS_STREAM: ExpectedStream = {
   address: "runtime:health_events",
   messages: [
@@ -209,13 +209,13 @@ export const HEALTH_EVENTS_STREAM: ExpectedStream = {
   ],
 };
 
-/** SPEC §7: `runtime:start_jobs` (Lobby → RTM). */
+/** docs/reference.md#streams: `runtime:start_jobs` (Lobby → RTM). */
 export const START_JOBS_STREAM: ExpectedStream = {
   address: "runtime:start_jobs",
   messages: [{ type: "start_job", fields: ["game_id", "image_ref", "requested_at_ms"] }],
 };
 
-/** SPEC §7: `runtime:job_results` (RTM → Lobby). */
+/** docs/reference.md#streams: `runtime:job_results` (RTM → Lobby). */
 export const JOB_RESULTS_STREAM: ExpectedStream = {
   address: "runtime:job_results",
   messages: [
@@ -233,7 +233,7 @@ export const JOB_RESULTS_STREAM: ExpectedStream = {
   ],
 };
 
-/** SPEC §8: the engine operations GM calls. */
+/** docs/reference.md#neighbour-contracts: the engine operations GM calls. */
 export const ENGINE_OPERATIONS: readonly ExpectedOperation[] = [
   { operationId: "adminInitGame", method: "post", path: "/api/v1/admin/init" },
   { operationId: "adminGetGameStatus", method: "get", path: "/api/v1/admin/status" },
@@ -250,9 +250,9 @@ export const ENGINE_OPERATIONS: readonly ExpectedOperation[] = [
   { operationId: "healthz", method: "get", path: "/healthz" },
 ];
 
-/** SPEC §8: StateResponse and its player entries. */
+/** docs/reference.md#neighbour-contracts: StateResponse and its player entries. */
 export const STATE_RESPONSE_FIELDS = ["turn", "finished", "players"] as const;
-/** SPEC §8: one player of a StateResponse. */
+/** docs/reference.md#neighbour-contracts: one player of a StateResponse. */
 export const STATE_PLAYER_FIELDS = [
   "race_name",
   "engine_player_uuid",
@@ -260,7 +260,7 @@ export const STATE_PLAYER_FIELDS = [
   "population",
 ] as const;
 
-/** SPEC §5.5/§8: the RTM operations GM calls. */
+/** docs/reference.md#admin-operations, #neighbour-contracts: the RTM operations GM calls. */
 export const RTM_OPERATIONS: readonly ExpectedOperation[] = [
   {
     operationId: "internalStopRuntime",
@@ -274,7 +274,7 @@ export const RTM_OPERATIONS: readonly ExpectedOperation[] = [
   },
 ];
 
-/** SPEC §5.3/§8: the Lobby operation GM calls. */
+/** docs/reference.md#hot-path, #neighbour-contracts: the Lobby operation GM calls. */
 export const LOBBY_OPERATIONS: readonly ExpectedOperation[] = [
   {
     operationId: "internalListGameMemberships",
@@ -283,7 +283,7 @@ export const LOBBY_OPERATIONS: readonly ExpectedOperation[] = [
   },
 ];
 
-/** SPEC §8: membership statuses. */
+/** docs/reference.md#neighbour-contracts: membership statuses. */
 export const MEMBERSHIP_STATUSES = ["active", "removed", "blocked"] as const;
 
 /** The expectation with this operation id from one of the lists above (throws if absent). */
@@ -295,3 +295,44 @@ export function expectedOperation(
   if (found === undefined) throw new Error(`no expectation for ${operationId}`);
   return found;
 }
+
+/**
+ * The operator operations added after the first release (schedule preview, operation
+ * history). Their ids and paths are frozen from the moment they shipped, like the ones above.
+ */
+export const GM_OPERATOR_OPERATIONS: readonly ExpectedOperation[] = [
+  {
+    operationId: "internalGetRuntimeSchedule",
+    method: "get",
+    path: `${GAME}/runtime/schedule`,
+    query: ["count"],
+  },
+  {
+    operationId: "internalPreviewSchedule",
+    method: "post",
+    path: "/api/v1/internal/schedules/preview",
+  },
+  {
+    operationId: "internalListOperations",
+    method: "get",
+    path: `${GAME}/operations`,
+    query: ["limit", "cursor", "op_kind"],
+  },
+  {
+    operationId: "internalListRuntimes",
+    method: "get",
+    path: "/api/v1/internal/runtimes",
+    query: ["status", "limit", "cursor", "next_generation_before", "engine_version"],
+  },
+];
+
+/** `operation_log.op_kind` values. */
+export const OP_KINDS = [
+  "register_runtime",
+  "turn_generation",
+  "force_next_turn",
+  "stop",
+  "patch",
+  "banish",
+  "health_transition",
+] as const;

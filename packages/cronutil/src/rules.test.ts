@@ -1,5 +1,5 @@
 /**
- * One table per rule of SPEC §3 "@galaxy/cronutil", accept and reject sides, with next() answers
+ * One table per rule of docs/reference.md#cron-schedules, accept and reject sides, with next() answers
  * worked out by hand from robfig's algorithm (first whole minute at or after
  * truncate(after) + 1s that matches, within the year limit). Every answer is also checked against
  * the line-by-line port of robfig's Next in test/oracle.ts, so a slip in the hand calculation and

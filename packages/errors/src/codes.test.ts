@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { codeForStatus, ERROR_CODES, ERROR_STATUS, isErrorCode } from "./codes.js";
 
 describe("error code table", () => {
-  it("maps every stable code to the status of SPEC §5.4", () => {
+  it("maps every stable code to the status of docs/reference.md#error-codes", () => {
     expect(ERROR_STATUS).toEqual({
       invalid_request: 400,
       forbidden: 403,

@@ -2,7 +2,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
  * The one table of stable error codes and the HTTP status each one is answered with
- * (SPEC §5.4). Adding a code here is the only way to introduce a new one.
+ * (docs/reference.md#error-codes). Adding a code here is the only way to introduce a new one.
  */
 const STATUS_TABLE = {
   invalid_request: 400,

@@ -181,7 +181,7 @@ export type NotificationIntentOf<T extends NotificationType> = Extract<
   { notification_type: T }
 >;
 
-/** Static facts about one notification type (SPEC §3 table). */
+/** Static facts about one notification type (docs/reference.md#notification-intents table). */
 export interface NotificationCatalogEntry {
   readonly audience: AudienceKind;
   readonly channels: readonly NotificationChannel[];
@@ -197,7 +197,7 @@ const runtimeFailureFields = [
   "attempted_at_ms",
 ] as const;
 
-/** Audience, channels and payload fields of every type, as documented in SPEC §3. */
+/** Audience, channels and payload fields of every type, as documented in docs/reference.md#notification-intents. */
 export const NOTIFICATION_CATALOG: Readonly<Record<NotificationType, NotificationCatalogEntry>> = {
   "game.turn.ready": {
     audience: "user",

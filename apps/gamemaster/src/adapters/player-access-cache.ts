@@ -29,7 +29,7 @@ interface GameView {
  * The hot path's view of `runtime_records` + `player_mappings`, cached in
  * process so that a warm request reads no database (see decision 061).
  *
- * Correctness rests on GM being the only writer of those tables (SPEC §1,
+ * Correctness rests on GM being the only writer of those tables (docs/reference.md#services,
  * one instance in v1) and on every write going through a store wrapped by
  * {@link watchStoreWrites}: a write drops the game's view when it starts and
  * again when it ends, and bumps a write epoch so that a read that overlapped

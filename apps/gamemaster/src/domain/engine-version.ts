@@ -43,7 +43,7 @@ export function isValidSemver(version: string): boolean {
 }
 
 /**
- * The patch-only rule of SPEC §5.5: `next` must share major and minor with
+ * The patch-only rule of docs/reference.md#admin-operations: `next` must share major and minor with
  * `current` and differ from it. A patch downgrade is a patch too (it is how an
  * operator rolls back a bad patch); pre-release and build suffixes count as a
  * difference because they name a different registry entry. Invalid input → false.

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { HEALTH_EVENT_TYPES, healthStatusChange, healthSummary } from "./health.js";
 import { canTransition, RUNTIME_STATUSES } from "./runtime-status.js";
 
-describe("health summary rule (SPEC §7)", () => {
+describe("health summary rule (docs/reference.md#streams)", () => {
   it.each([
     ["container_started", "healthy"],
     ["probe_recovered", "healthy"],
@@ -16,7 +16,7 @@ describe("health summary rule (SPEC §7)", () => {
   });
 });
 
-describe("health status changes (SPEC §4.1)", () => {
+describe("health status changes (docs/reference.md#runtime-status)", () => {
   it.each(["container_exited", "container_oom", "container_disappeared"] as const)(
     "%s moves running, generation_in_progress and generation_failed to engine_unreachable",
     (eventType) => {

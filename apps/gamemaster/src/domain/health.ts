@@ -1,6 +1,6 @@
 import type { RuntimeStatus } from "./runtime-status.js";
 
-/** Event types RTM publishes on `runtime:health_events` (SPEC §7). */
+/** Event types RTM publishes on `runtime:health_events` (docs/reference.md#streams). */
 export const HEALTH_EVENT_TYPES = [
   "container_started",
   "container_exited",
@@ -38,7 +38,7 @@ const SUMMARY: Readonly<Record<HealthEventType, EngineHealthSummary>> = {
   container_disappeared: "disappeared",
 };
 
-/** The summary rule of SPEC §7. */
+/** The summary rule of docs/reference.md#streams. */
 export function healthSummary(eventType: HealthEventType): EngineHealthSummary {
   return SUMMARY[eventType];
 }
@@ -67,7 +67,7 @@ const CAN_LOSE_ENGINE: ReadonlySet<RuntimeStatus> = new Set([
 ]);
 
 /**
- * The status transition of SPEC §4.1 a health event causes from `status`:
+ * The status transition of docs/reference.md#runtime-status a health event causes from `status`:
  * a lost container (exited, oom, disappeared) moves running,
  * generation_in_progress and generation_failed to engine_unreachable; a
  * container back (started, probe recovered) moves engine_unreachable to

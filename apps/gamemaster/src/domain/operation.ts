@@ -1,4 +1,4 @@
-/** Kinds of operation recorded in `operation_log` (SPEC §4.2). */
+/** Kinds of operation recorded in `operation_log` (docs/reference.md#persistence). */
 export const OP_KINDS = [
   "register_runtime",
   "turn_generation",
@@ -12,7 +12,7 @@ export const OP_KINDS = [
 /** Kind of an `operation_log` entry. */
 export type OpKind = (typeof OP_KINDS)[number];
 
-/** Where an operation came from (SPEC §4.2). */
+/** Where an operation came from (docs/reference.md#persistence). */
 export const OP_SOURCES = [
   "lobby_internal",
   "admin_rest",
@@ -35,7 +35,7 @@ export type OpOutcome = "success" | "failure";
 
 /**
  * Parses an `X-Op-Source` header: missing or unknown values fall back to
- * `admin_rest` (SPEC §4.2), so an unlabelled call is audited as an admin call.
+ * `admin_rest` (docs/reference.md#persistence), so an unlabelled call is audited as an admin call.
  */
 export function parseRestOpSource(header: string | undefined | null): RestOpSource {
   const value = header?.trim().toLowerCase();

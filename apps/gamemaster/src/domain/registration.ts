@@ -48,7 +48,7 @@ export function turnScheduleError(expr: string): string | null {
 }
 
 /**
- * The register-runtime rules of SPEC §5.2 that a JSON schema cannot express:
+ * The register-runtime rules of docs/reference.md#register-runtime that a JSON schema cannot express:
  * non-empty roster without duplicate user or race, a valid cron schedule, an
  * http(s) engine endpoint and a semver target version. Shared by the request
  * schema (so a bad request is refused before anything is written) and by the

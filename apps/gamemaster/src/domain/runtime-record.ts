@@ -1,6 +1,6 @@
 import type { RuntimeStatus } from "./runtime-status.js";
 
-/** The runtime state GM keeps for one game (`runtime_records`, SPEC §4.2). */
+/** The runtime state GM keeps for one game (`runtime_records`, docs/reference.md#persistence). */
 export interface RuntimeRecord {
   gameId: string;
   status: RuntimeStatus;
@@ -47,7 +47,7 @@ export type RuntimeRecordPatch = Partial<
   >
 >;
 
-/** Player statistics published with lobby events (SPEC §7). */
+/** Player statistics published with lobby events (docs/reference.md#streams). */
 export interface PlayerTurnStats {
   userId: string;
   planets: number;

@@ -9,7 +9,7 @@ import {
   type RuntimeStatus,
 } from "./runtime-status.js";
 
-// SPEC §4.1, written out independently of the implementation's table.
+// docs/reference.md#runtime-status, written out independently of the implementation's table.
 const ALLOWED: ReadonlyArray<readonly [RuntimeStatus, RuntimeStatus]> = [
   ["starting", "running"],
   ["running", "generation_in_progress"],
@@ -39,7 +39,7 @@ describe("runtime status transitions", () => {
     expect(pairs).toHaveLength(49);
   });
 
-  it.each(pairs)("%s -> %s follows the SPEC §4.1 table", (from, to) => {
+  it.each(pairs)("%s -> %s follows the docs/reference.md#runtime-status table", (from, to) => {
     const expected = isAllowed(from, to);
     expect(canTransition(from, to)).toBe(expected);
     if (expected) {

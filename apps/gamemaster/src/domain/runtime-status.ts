@@ -1,6 +1,6 @@
 import { GalaxyError } from "@galaxy/errors";
 
-/** Every status a runtime record can be in (SPEC §4.1). */
+/** Every status a runtime record can be in (docs/reference.md#runtime-status). */
 export const RUNTIME_STATUSES = [
   "starting",
   "running",
@@ -23,7 +23,7 @@ export const NON_TERMINAL_STATUSES: readonly RuntimeStatus[] = RUNTIME_STATUSES.
 );
 
 /**
- * The transition table of SPEC §4.1, keyed by the source status. The initial
+ * The transition table of docs/reference.md#runtime-status, keyed by the source status. The initial
  * `(none) → starting` edge is the insert of the record and is not a CAS.
  */
 export const RUNTIME_TRANSITIONS: Readonly<Record<RuntimeStatus, readonly RuntimeStatus[]>> = {
@@ -52,7 +52,7 @@ export function isTerminalStatus(status: RuntimeStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-/** Whether the table of SPEC §4.1 allows moving a record from `from` to `to`. */
+/** Whether the table of docs/reference.md#runtime-status allows moving a record from `from` to `to`. */
 export function canTransition(from: RuntimeStatus, to: RuntimeStatus): boolean {
   return RUNTIME_TRANSITIONS[from].includes(to);
 }

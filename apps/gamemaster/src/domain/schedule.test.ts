@@ -1,6 +1,11 @@
 import { parse } from "@galaxy/cronutil";
 import { describe, expect, it } from "vitest";
-import { afterRegularTick, nextGenerationAt } from "./schedule.js";
+import {
+  afterRegularTick,
+  nextGenerationAt,
+  planActivations,
+  upcomingActivations,
+} from "./schedule.js";
 
 const at = (iso: string) => new Date(iso);
 
@@ -82,5 +87,106 @@ describe("afterRegularTick (force-next-turn skip rule)", () => {
       schedule: "0 0 30 2 *",
     });
     expect(decision.nextGenerationAt).toBeNull();
+  });
+});
+
+describe("upcomingActivations", () => {
+  it("lists the next activations strictly after the reference time, earliest first", () => {
+    expect(upcomingActivations("0 */6 * * *", at("2026-01-01T06:00:00Z"), 3)).toEqual([
+      at("2026-01-01T12:00:00Z"),
+      at("2026-01-01T18:00:00Z"),
+      at("2026-01-02T00:00:00Z"),
+    ]);
+  });
+
+  it("is empty for a schedule that never fires", () => {
+    expect(upcomingActivations("0 0 30 2 *", at("2026-01-01T00:00:00Z"), 5)).toEqual([]);
+  });
+
+  it("computes exactly as many activations as asked for", () => {
+    expect(upcomingActivations("* * * * *", at("2026-01-01T00:00:00Z"), 100)).toHaveLength(100);
+  });
+});
+
+describe("planActivations", () => {
+  const schedule = "0 * * * *";
+  const cases = [
+    {
+      name: "no pending skip: every activation generates a turn",
+      skipNextTick: false,
+      scheduled: true,
+      expected: [
+        ["2026-01-01T11:00:00.000Z", true, null],
+        ["2026-01-01T12:00:00.000Z", true, null],
+        ["2026-01-01T13:00:00.000Z", true, null],
+      ],
+    },
+    {
+      name: "after a forced turn: the first activation is eaten by skip_next_tick, the next ones generate",
+      skipNextTick: true,
+      scheduled: true,
+      expected: [
+        ["2026-01-01T11:00:00.000Z", false, "skip_next_tick"],
+        ["2026-01-01T12:00:00.000Z", true, null],
+        ["2026-01-01T13:00:00.000Z", true, null],
+      ],
+    },
+    {
+      name: "a runtime the scheduler does not pick up: no activation generates a turn",
+      skipNextTick: true,
+      scheduled: false,
+      expected: [
+        ["2026-01-01T11:00:00.000Z", false, "runtime_not_running"],
+        ["2026-01-01T12:00:00.000Z", false, "runtime_not_running"],
+        ["2026-01-01T13:00:00.000Z", false, "runtime_not_running"],
+      ],
+    },
+  ] as const;
+
+  for (const testCase of cases) {
+    it(testCase.name, () => {
+      const planned = planActivations({
+        schedule,
+        nextGenerationAt: at("2026-01-01T11:00:00Z"),
+        skipNextTick: testCase.skipNextTick,
+        scheduled: testCase.scheduled,
+        count: 3,
+      });
+      expect(
+        planned.map((entry) => [entry.at.toISOString(), entry.generatesTurn, entry.skipReason]),
+      ).toEqual(testCase.expected);
+    });
+  }
+
+  it("plans nothing for a record that is not scheduled (next_generation_at null)", () => {
+    expect(
+      planActivations({
+        schedule,
+        nextGenerationAt: null,
+        skipNextTick: false,
+        scheduled: true,
+        count: 5,
+      }),
+    ).toEqual([]);
+  });
+
+  it("agrees with the scheduler's rule applied tick by tick", () => {
+    let state = { skipNextTick: true, nextGenerationAt: at("2026-01-01T11:00:00Z") as Date | null };
+    const planned = planActivations({
+      schedule,
+      nextGenerationAt: state.nextGenerationAt,
+      skipNextTick: state.skipNextTick,
+      scheduled: true,
+      count: 4,
+    });
+    for (const entry of planned) {
+      const tickAt = state.nextGenerationAt;
+      expect(tickAt).not.toBeNull();
+      if (tickAt === null) return;
+      const decision = afterRegularTick({ skipNextTick: state.skipNextTick, tickAt, schedule });
+      expect(entry.at).toEqual(tickAt);
+      expect(entry.generatesTurn).toBe(decision.generate);
+      state = { skipNextTick: decision.skipNextTick, nextGenerationAt: decision.nextGenerationAt };
+    }
   });
 });

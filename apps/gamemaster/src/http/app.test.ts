@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, jsonRequest } from "../../test/support/app-harness.js";
+import { seedRunningGame } from "../../test/support/turn-fakes.js";
 
 const registerBody = {
   engine_endpoint: "http://engine:8080/games/g1",
@@ -389,4 +390,52 @@ describe("engine versions over HTTP", () => {
     );
     expect(response.status).toBe(409);
   });
+});
+
+describe("runtime list filters", () => {
+  async function seeded() {
+    const t = createTestApp();
+    await seedRunningGame(t.runtimes, "a", { nextGenerationAt: new Date("2026-01-01T09:00:00Z") });
+    await seedRunningGame(t.runtimes, "b", {
+      nextGenerationAt: new Date("2026-01-01T12:00:00Z"),
+      currentEngineVersion: "1.5.0",
+    });
+    await seedRunningGame(t.runtimes, "c", { status: "stopped", nextGenerationAt: null });
+    await seedRunningGame(t.runtimes, "d", {
+      status: "generation_failed",
+      nextGenerationAt: new Date("2026-01-01T08:00:00Z"),
+    });
+    return t;
+  }
+
+  async function ids(t: ReturnType<typeof createTestApp>, query: string): Promise<string[]> {
+    const response = await t.app.request(`/api/v1/internal/runtimes?${query}`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { items: { game_id: string }[] };
+    return body.items.map((item) => item.game_id);
+  }
+
+  it("keeps runtimes scheduled strictly before next_generation_before (unscheduled ones out)", async () => {
+    const t = await seeded();
+    expect(await ids(t, "next_generation_before=2026-01-01T10:00:00Z")).toEqual(["a", "d"]);
+    expect(await ids(t, "next_generation_before=2026-01-01T09:00:00Z")).toEqual(["d"]);
+  });
+
+  it("filters by engine version and combines filters with AND", async () => {
+    const t = await seeded();
+    expect(await ids(t, "engine_version=1.5.0")).toEqual(["b"]);
+    expect(await ids(t, "status=running&next_generation_before=2026-01-01T10:00:00Z")).toEqual([
+      "a",
+    ]);
+    expect(await ids(t, "status=running&engine_version=1.4.2")).toEqual(["a"]);
+  });
+
+  it.each(["next_generation_before=soon", "engine_version="])(
+    "refuses ?%s with 400",
+    async (query) => {
+      const t = await seeded();
+      const response = await t.app.request(`/api/v1/internal/runtimes?${query}`);
+      expect(response.status).toBe(400);
+    },
+  );
 });

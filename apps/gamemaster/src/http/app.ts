@@ -10,9 +10,11 @@ import { bodyLimit } from "hono/body-limit";
 import type { Logger } from "../ports/logger.js";
 import type { MembershipResolver } from "../ports/membership.js";
 import type { EngineVersionService } from "../services/engine-versions.js";
+import type { OperationHistoryService } from "../services/operation-history.js";
 import type { PlayerActionService } from "../services/player-actions.js";
 import type { RegisterRuntimeService } from "../services/register-runtime.js";
 import type { RuntimeQueryService } from "../services/runtimes.js";
+import type { SchedulePreviewService } from "../services/schedule-preview.js";
 import type { AppEnv } from "./context.js";
 import { requestContext } from "./middleware/request-context.js";
 import { requestId } from "./node-request.js";
@@ -21,18 +23,24 @@ import { type AdminRouteServices, registerAdminRoutes } from "./routes/admin.js"
 import { registerEngineVersionRoutes } from "./routes/engine-versions.js";
 import { type ReadinessCheck, registerHealthRoutes } from "./routes/health.js";
 import { registerMembershipRoutes } from "./routes/memberships.js";
+import { registerOperationRoutes } from "./routes/operations.js";
 import { isPlayerRequest, PLAYER_ROUTE_PATTERNS, registerPlayerRoutes } from "./routes/player.js";
 import { registerRuntimeRoutes } from "./routes/runtimes.js";
+import { registerScheduleRoutes } from "./routes/schedules.js";
 
 /** The services the routes delegate to. Later features add theirs here. */
 export interface AppServices extends AdminRouteServices {
   registerRuntime: RegisterRuntimeService;
   runtimes: RuntimeQueryService;
   engineVersions: EngineVersionService;
-  /** The player hot path: commands, orders, reports (issue 5). */
+  /** The player hot path: commands, orders, reports. */
   playerActions: PlayerActionService;
-  /** The membership cache, for Lobby's invalidate hook (issue 5). */
+  /** The membership cache, for Lobby's invalidate hook. */
   memberships: MembershipResolver;
+  /** A game's upcoming activations and any expression's (operator tools). */
+  schedulePreview: SchedulePreviewService;
+  /** A game's operation log (operator tools). */
+  operationHistory: OperationHistoryService;
 }
 
 /** Collaborators of {@link createApp}. */
@@ -103,6 +111,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerPlayerRoutes(app, { ...deps.services, maxBodyBytes: deps.maxBodyBytes });
   registerMembershipRoutes(app, deps.services);
   registerAdminRoutes(app, deps.services);
+  registerScheduleRoutes(app, deps.services);
+  registerOperationRoutes(app, deps.services);
 
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   app.get("/openapi.json", (c) => {

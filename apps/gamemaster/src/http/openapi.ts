@@ -11,12 +11,18 @@ export const OPENAPI_DOCUMENT_CONFIG = {
     title: "Galaxy Game Master — internal REST",
     version: INTERNAL_API_VERSION,
     description:
-      "Trusted internal listener of Game Master (SPEC §5). JSON in / JSON out; unknown body fields are rejected with invalid_request. Every error is the envelope {error:{code,message}}. Generated from the zod schemas the routes validate with — do not edit by hand; run `pnpm --filter @galaxy/gamemaster openapi:write`.",
+      "Trusted internal listener of Game Master (docs/reference.md#internal-rest). JSON in / JSON out; unknown body fields are rejected with invalid_request. Every error is the envelope {error:{code,message}}. Generated from the zod schemas the routes validate with — do not edit by hand; run `pnpm --filter @galaxy/gamemaster openapi:write`.",
   },
   tags: [
     { name: "runtimes", description: "Runtime records of running games." },
     { name: "engine-versions", description: "The engine-version registry." },
     { name: "probes", description: "Liveness and readiness." },
+    {
+      name: "schedules",
+      description:
+        "Schedule preview: a game's next activations (with the skip rule) and any expression's.",
+    },
+    { name: "operations", description: "A game's operation history (operation_log)." },
     {
       name: "player",
       description:

@@ -1,4 +1,4 @@
-/** One player as the engine reports it in a StateResponse (SPEC §8). */
+/** One player as the engine reports it in a StateResponse (docs/reference.md#neighbour-contracts). */
 export interface EnginePlayer {
   raceName: string;
   enginePlayerUuid: string;

@@ -12,7 +12,7 @@ export interface Membership {
 }
 
 /**
- * Lobby's internal API as GM needs it (SPEC §8): the roster of one game.
+ * Lobby's internal API as GM needs it (docs/reference.md#neighbour-contracts): the roster of one game.
  * Implementations throw GalaxyError `service_unavailable` when Lobby cannot
  * answer (unreachable, timeout, 5xx, a body that is not the documented
  * shape), so that authorization fails closed.

@@ -1,7 +1,7 @@
 import type { PlayerTurnStats } from "../domain/runtime-record.js";
 import type { RuntimeStatus } from "../domain/runtime-status.js";
 
-/** `runtime_snapshot_update` on `gm:lobby_events` (SPEC §7). */
+/** `runtime_snapshot_update` on `gm:lobby_events` (docs/reference.md#streams). */
 export interface RuntimeSnapshotUpdate {
   gameId: string;
   currentTurn: number;
@@ -11,7 +11,7 @@ export interface RuntimeSnapshotUpdate {
   occurredAt: Date;
 }
 
-/** `game_finished` on `gm:lobby_events` (SPEC §7). */
+/** `game_finished` on `gm:lobby_events` (docs/reference.md#streams). */
 export interface GameFinishedEvent {
   gameId: string;
   finalTurnNumber: number;

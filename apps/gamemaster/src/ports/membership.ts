@@ -2,7 +2,7 @@ import type { MembershipStatus } from "./lobby-client.js";
 
 /**
  * Answers "what is this user's membership status in this game" for the hot
- * path (SPEC §5.3). Backed by the membership cache in front of Lobby.
+ * path (docs/reference.md#hot-path). Backed by the membership cache in front of Lobby.
  */
 export interface MembershipResolver {
   /**
@@ -22,7 +22,7 @@ export interface MembershipResolver {
 }
 
 /**
- * Metrics of the membership cache (issue 5). The Lobby client records the
+ * Metrics of the membership cache. The Lobby client records the
  * latency of its calls itself, where the I/O happens.
  */
 export interface MembershipCacheTelemetry {

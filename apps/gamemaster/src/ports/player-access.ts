@@ -10,7 +10,7 @@ export interface PlayerAccess {
 
 /**
  * The hot path's one database read: the runtime's status and engine endpoint
- * joined with the user's player mapping (SPEC §5.3).
+ * joined with the user's player mapping (docs/reference.md#hot-path).
  */
 export interface PlayerAccessStore {
   /** Null when the game has no runtime record. */

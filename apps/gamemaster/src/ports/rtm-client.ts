@@ -1,4 +1,4 @@
-/** Why a runtime is stopped (SPEC §5.5); RTM records it with the stop. */
+/** Why a runtime is stopped (docs/reference.md#admin-operations); RTM records it with the stop. */
 export const STOP_REASONS = [
   "admin_request",
   "cancelled",
@@ -11,7 +11,7 @@ export const STOP_REASONS = [
 export type StopReason = (typeof STOP_REASONS)[number];
 
 /**
- * The Runtime Manager operations GM calls (SPEC §8 "RTM"). GM never touches
+ * The Runtime Manager operations GM calls (docs/reference.md#neighbour-contracts). GM never touches
  * Docker itself. Every failure — RTM unreachable, timed out, or answering a
  * non-2xx — is a GalaxyError `runtime_manager_unavailable` whose message
  * carries RTM's own code and message when it sent an envelope.

@@ -50,6 +50,10 @@ export interface ListRuntimesQuery {
   status?: RuntimeStatus;
   /** Exclusive lower bound on `game_id` (keyset paging). */
   afterGameId?: string;
+  /** Only records scheduled strictly before this time (unscheduled records excluded). */
+  nextGenerationBefore?: Date;
+  /** Only records whose `current_engine_version` equals this. */
+  engineVersion?: string;
   limit: number;
 }
 

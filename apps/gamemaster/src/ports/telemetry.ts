@@ -37,7 +37,7 @@ export type HealthEventOutcome =
 /** Streams GM publishes on, for the publish-failure metric. */
 export type PublishStream = "lobby_events" | "notification_intents";
 
-/** Metrics of the turn engine (issue 4): turns, scheduler, health events, publish failures. */
+/** Metrics of the turn engine: turns, scheduler, health events, publish failures. */
 export interface TurnEngineTelemetry {
   recordTurnGeneration(trigger: TurnTrigger, outcome: TurnOutcome, seconds: number): void;
   /** now − next_generation_at when the scheduler picked a game up. */

@@ -29,7 +29,7 @@ export interface BanishRaceDeps {
 }
 
 /**
- * Admin banish (SPEC §5.5): the race must be mapped in this game
+ * Admin banish (docs/reference.md#admin-operations): the race must be mapped in this game
  * (`not_found`), then engine `POST /api/v1/admin/race/banish {race_name}`
  * (its 4xx → `engine_validation_error`, 5xx/timeout → `engine_unreachable`),
  * then the operation log. The mapping stays: the engine keeps the race in its

@@ -35,7 +35,7 @@ function assertImageRef(imageRef: string): void {
 }
 
 /**
- * The engine-version registry (SPEC §5.1): CRUD for operators plus the
+ * The engine-version registry (docs/reference.md#operations): CRUD for operators plus the
  * image-ref resolve Lobby calls before it asks RTM to start a container.
  */
 export class EngineVersionService {

@@ -5,7 +5,7 @@ import type { OperationContext } from "./operation-context.js";
 import type { TurnGenerationService } from "./turn-generation.js";
 
 /**
- * force-next-turn (SPEC §5.5): generate a turn now (trigger `force`) from
+ * force-next-turn (docs/reference.md#admin-operations): generate a turn now (trigger `force`) from
  * running or generation_failed; a generated turn sets `skip_next_tick`.
  *
  * Answers the record after the turn (running or finished). A turn the engine

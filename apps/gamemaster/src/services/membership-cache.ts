@@ -32,7 +32,7 @@ interface Load {
 }
 
 /**
- * The in-process membership cache of SPEC §5.3: `game_id → {members,
+ * The in-process membership cache of docs/reference.md#hot-path: `game_id → {members,
  * loadedAt}` filled from Lobby on a miss or after the TTL, bounded by an LRU
  * on games, one Lobby call for any number of concurrent misses of one game,
  * and `invalidate(game_id)` for Lobby's post-commit hook.

@@ -34,7 +34,7 @@ export interface PatchRuntimeDeps {
 }
 
 /**
- * Admin patch (SPEC §5.5): resolve the image ref of the requested version
+ * Admin patch (docs/reference.md#admin-operations): resolve the image ref of the requested version
  * (active, else `engine_version_not_found`), require the same major and minor
  * as `current_engine_version` and a different version (`semver_patch_only`),
  * RTM patches the container, then the record gets the new image ref and

@@ -19,7 +19,7 @@ export interface AuthorizedPlayer {
 }
 
 /**
- * The player hot path (SPEC §5.3): commands, orders and reports, relayed to
+ * The player hot path (docs/reference.md#hot-path): commands, orders and reports, relayed to
  * the game's engine as the caller's own race.
  *
  * Every request goes through the same checks, in this order, and the engine

@@ -14,7 +14,7 @@ import type { UnitOfWork } from "../ports/unit-of-work.js";
 import { failureCode, failureMessage, operationEntry, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 
-/** A register-runtime request (SPEC §5.2). */
+/** A register-runtime request (docs/reference.md#register-runtime). */
 export interface RegisterRuntimeInput {
   gameId: string;
   engineEndpoint: string;
@@ -96,7 +96,7 @@ export function projectPlayerStats(
 }
 
 /**
- * register-runtime (SPEC §5.2; failure handling after the Go reference
+ * register-runtime (docs/reference.md#register-runtime; failure handling after the Go reference
  * `registerruntime.Service`): validate → refuse an existing record → resolve
  * the image ref → insert `starting` → engine init → roster check → insert the
  * mappings, CAS starting→running with turn 0 and the first tick, log entry

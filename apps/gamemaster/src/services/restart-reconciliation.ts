@@ -31,7 +31,7 @@ export interface ReconcilePass {
 const PAGE_SIZE = 200;
 
 /**
- * Restart safety (SPEC §6): finds records in generation_in_progress that no
+ * Restart safety (docs/reference.md#turn-generation): finds records in generation_in_progress that no
  * attempt of this process is working on — left by a GM that died mid-turn, or
  * by an outcome that could not be written — asks each engine for its
  * `/admin/status` and lets {@link TurnGenerationService.reconcile} settle them.

@@ -11,6 +11,10 @@ export const LIST_RUNTIMES_MAX_LIMIT = 200;
 /** Query of {@link RuntimeQueryService.list}. */
 export interface ListRuntimesInput {
   status?: RuntimeStatus;
+  /** Only runtimes scheduled strictly before this time (unscheduled ones are left out). */
+  nextGenerationBefore?: Date;
+  /** Only runtimes on this engine version (exact `current_engine_version`). */
+  engineVersion?: string;
   limit?: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string;
@@ -23,7 +27,7 @@ export interface RuntimePage {
   nextCursor: string | null;
 }
 
-/** The liveness reply Lobby uses to resume a paused game (SPEC §5.5). */
+/** The liveness reply Lobby uses to resume a paused game (docs/reference.md#admin-operations). */
 export interface Liveness {
   ready: boolean;
   status: RuntimeStatus;
@@ -58,7 +62,10 @@ export class RuntimeQueryService {
     return record;
   }
 
-  /** Records ordered by game id, one page at a time. */
+  /**
+   * Records ordered by game id, one page at a time. Filters combine with AND;
+   * a cursor is only meaningful with the filters of the page it came from.
+   */
   async list(input: ListRuntimesInput): Promise<RuntimePage> {
     const limit = input.limit ?? LIST_RUNTIMES_DEFAULT_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > LIST_RUNTIMES_MAX_LIMIT) {
@@ -72,6 +79,10 @@ export class RuntimeQueryService {
     const rows = await this.deps.runtimeRecords.list({
       ...(input.status === undefined ? {} : { status: input.status }),
       ...(afterGameId === undefined ? {} : { afterGameId }),
+      ...(input.nextGenerationBefore === undefined
+        ? {}
+        : { nextGenerationBefore: input.nextGenerationBefore }),
+      ...(input.engineVersion === undefined ? {} : { engineVersion: input.engineVersion }),
       limit: limit + 1,
     });
     const items = rows.slice(0, limit);

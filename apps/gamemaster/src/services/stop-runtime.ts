@@ -12,7 +12,7 @@ import type { OperationContext } from "./operation-context.js";
 import { writeExternalChange } from "./record-write.js";
 import type { RuntimeNotifier } from "./runtime-notifier.js";
 
-/** Statuses an admin stop starts from (SPEC §4.1). */
+/** Statuses an admin stop starts from (docs/reference.md#runtime-status). */
 export const STOPPABLE_STATUSES: readonly RuntimeStatus[] = [
   "running",
   "generation_in_progress",
@@ -34,7 +34,7 @@ export interface StopRuntimeDeps {
 }
 
 /**
- * Admin stop (SPEC §5.5): RTM stops the container first; only then the record
+ * Admin stop (docs/reference.md#admin-operations): RTM stops the container first; only then the record
  * moves to `stopped` (CAS from whatever stoppable status it has by then),
  * `next_generation_at` is cleared, `stopped_at` set, the operation logged and
  * a snapshot queued — the three in one transaction. An RTM failure answers `runtime_manager_unavailable`

@@ -269,7 +269,7 @@ describe("recipients of user intents (decision 050)", () => {
   });
 });
 
-describe("force-next-turn and the skip rule (SPEC §4.3)", () => {
+describe("force-next-turn and the skip rule (docs/reference.md#turn-schedule)", () => {
   let t: Setup;
   beforeEach(() => {
     t = setup();

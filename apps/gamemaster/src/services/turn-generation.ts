@@ -49,13 +49,13 @@ export type ReconcileOutcome =
   | "pending"
   | "skipped";
 
-/** Statuses force-next-turn starts from (SPEC §5.5). */
+/** Statuses force-next-turn starts from (docs/reference.md#admin-operations). */
 export const FORCEABLE_STATUSES: readonly RuntimeStatus[] = ["running", "generation_failed"];
 
 const SCHEDULE_CACHE_LIMIT = 1_000;
 
 /**
- * Turn generation (SPEC §6), for the scheduler's regular ticks, for
+ * Turn generation (docs/reference.md#turn-generation), for the scheduler's regular ticks, for
  * force-next-turn, and for the restart reconciliation:
  *
  * CAS running → generation_in_progress (the turn cutoff; the scheduler also
@@ -86,7 +86,7 @@ export class TurnGenerationService {
 
   /**
    * A regular tick of a due record, as the scheduler loaded it. With
-   * `skip_next_tick` set the tick is consumed without a turn (SPEC §4.3):
+   * `skip_next_tick` set the tick is consumed without a turn (docs/reference.md#turn-schedule):
    * the flag is cleared and `next_generation_at` moves to the activation
    * after the tick, guarded by the activation the scheduler saw.
    */
@@ -107,7 +107,7 @@ export class TurnGenerationService {
 
   /**
    * force-next-turn: a turn now, from running or generation_failed. A
-   * generated turn sets `skip_next_tick` (SPEC §4.3). Refusals (busy, wrong
+   * generated turn sets `skip_next_tick` (docs/reference.md#turn-schedule). Refusals (busy, wrong
    * status, lost start CAS) are `not_started` with a `conflict` error and a
    * failure entry in the operation log.
    */
@@ -141,7 +141,7 @@ export class TurnGenerationService {
   }
 
   /**
-   * Restart safety (SPEC §6): settles a record left in generation_in_progress
+   * Restart safety (docs/reference.md#turn-generation): settles a record left in generation_in_progress
    * by an attempt that is not in flight in this process (GM died, or the
    * outcome could not be written), using the engine's `/admin/status`:
    * - the engine is past `current_turn` (or finished) → the turn happened:
@@ -416,7 +416,7 @@ export class TurnGenerationService {
   ): Promise<TurnAttempt> {
     const now = this.deps.clock.now();
     // The regular schedule stays visible on a failed game (the scheduler only
-    // picks running ones); a later force-next-turn keeps it (SPEC §4.3).
+    // picks running ones); a later force-next-turn keeps it (docs/reference.md#turn-schedule).
     const patch =
       trigger === "scheduler"
         ? { nextGenerationAt: this.nextAfterTurn(begun, trigger, now, false, ctx).next }

@@ -24,7 +24,7 @@ import type { RuntimeNotifier } from "../services/runtime-notifier.js";
 /** Offset label of GM's reader of `runtime:health_events`. */
 export const HEALTH_EVENTS_OFFSET_LABEL = "gamemaster:health_events";
 
-/** A decoded `runtime:health_events` entry (SPEC §7). */
+/** A decoded `runtime:health_events` entry (docs/reference.md#streams). */
 export interface HealthEvent {
   gameId: string;
   containerId: string;
@@ -98,8 +98,8 @@ export interface HealthEventHandlerDeps {
 const MAX_CAS_ATTEMPTS = 5;
 
 /**
- * Applies one `runtime:health_events` entry (SPEC §7): the summary rule, the
- * status transitions of SPEC §4.1 (lost container → engine_unreachable,
+ * Applies one `runtime:health_events` entry (docs/reference.md#streams): the summary rule, the
+ * status transitions of docs/reference.md#runtime-status (lost container → engine_unreachable,
  * container back → running and scheduled again), a `health_transition`
  * operation-log entry per status change, and a `runtime_snapshot_update`
  * only when the summary or the status changed.

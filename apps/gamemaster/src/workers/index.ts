@@ -46,7 +46,7 @@ const RECONCILE_SWEEP_MS = 30_000;
  * in-flight work (hooks run last-registered first: health consumer, then
  * scheduler — which waits for its turns — then the reconciler).
  *
- * 1. Restart reconciliation of games left in generation_in_progress (SPEC §6),
+ * 1. Restart reconciliation of games left in generation_in_progress (docs/reference.md#turn-generation),
  *    before the scheduler starts; start-up waits for its first pass at most
  *    twice the engine timeout, the rest continues on a timer.
  * 2. The scheduler ticker.

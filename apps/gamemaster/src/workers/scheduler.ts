@@ -21,7 +21,7 @@ export interface SchedulerOptions {
 }
 
 /**
- * The scheduler ticker (SPEC §6). Every `intervalMs` it loads running games
+ * The scheduler ticker (docs/reference.md#turn-generation). Every `intervalMs` it loads running games
  * with `next_generation_at <= now`, the earliest first, as many as there are
  * free slots, and runs a regular tick for each in a bounded pool: at most
  * `concurrency` turns in flight, at most one per game. When more games were

@@ -3,9 +3,11 @@ import { createApp } from "../../src/http/app.js";
 import type { AppEnv } from "../../src/http/context.js";
 import { EngineVersionService } from "../../src/services/engine-versions.js";
 import { MembershipCache } from "../../src/services/membership-cache.js";
+import { OperationHistoryService } from "../../src/services/operation-history.js";
 import { PlayerActionService } from "../../src/services/player-actions.js";
 import { RegisterRuntimeService } from "../../src/services/register-runtime.js";
 import { RuntimeQueryService } from "../../src/services/runtimes.js";
+import { SchedulePreviewService } from "../../src/services/schedule-preview.js";
 import {
   FakeClock,
   FakeEngine,
@@ -80,6 +82,8 @@ export function createTestApp(
         clock,
       }),
       runtimes: new RuntimeQueryService({ runtimeRecords: runtimes }),
+      schedulePreview: new SchedulePreviewService({ runtimeRecords: runtimes, clock }),
+      operationHistory: new OperationHistoryService({ operationLog }),
       engineVersions: new EngineVersionService({ engineVersions: versions, clock }),
       memberships,
       playerActions: new PlayerActionService({ playerAccess, memberships, engine: hotEngine }),

@@ -11,7 +11,7 @@ export interface FakeLobbyMember {
 
 /**
  * A tiny Lobby on a real socket serving only
- * `GET /api/v1/internal/games/{game_id}/memberships` (SPEC §8), with the
+ * `GET /api/v1/internal/games/{game_id}/memberships` (docs/reference.md#neighbour-contracts), with the
  * knobs GM's tests need: rosters, a call log, a delay and a failure switch.
  */
 export interface FakeLobbyServer {

@@ -17,7 +17,7 @@ import type {
 } from "../../src/ports/engine-version-store.js";
 import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../src/ports/lobby-events.js";
 import type { Logger } from "../../src/ports/logger.js";
-import type { OperationLog } from "../../src/ports/operation-log.js";
+import type { OperationLog, OperationLogPageQuery } from "../../src/ports/operation-log.js";
 import type { EventOutbox } from "../../src/ports/outbox.js";
 import type { PlayerMappingStore } from "../../src/ports/player-mapping-store.js";
 import type {
@@ -162,6 +162,16 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     return [...this.records.values()]
       .filter((record) => query.status === undefined || record.status === query.status)
       .filter((record) => query.afterGameId === undefined || record.gameId > query.afterGameId)
+      .filter(
+        (record) =>
+          query.nextGenerationBefore === undefined ||
+          (record.nextGenerationAt !== null &&
+            record.nextGenerationAt.getTime() < query.nextGenerationBefore.getTime()),
+      )
+      .filter(
+        (record) =>
+          query.engineVersion === undefined || record.currentEngineVersion === query.engineVersion,
+      )
       .sort((a, b) => (a.gameId < b.gameId ? -1 : 1))
       .slice(0, query.limit);
   }
@@ -272,6 +282,18 @@ export class MemoryOperationLog implements OperationLog {
   }
   async listByGame(gameId: string): Promise<OperationRecord[]> {
     return this.entries.filter((entry) => entry.gameId === gameId).reverse();
+  }
+  async listPage(query: OperationLogPageQuery): Promise<OperationRecord[]> {
+    this.faults.check("listPage");
+    return this.entries
+      .filter(
+        (entry) =>
+          entry.gameId === query.gameId &&
+          (query.beforeId === undefined || entry.id < query.beforeId) &&
+          (query.opKind === undefined || entry.opKind === query.opKind),
+      )
+      .reverse()
+      .slice(0, query.limit);
   }
 }
 

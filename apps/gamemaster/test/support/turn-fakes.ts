@@ -230,7 +230,7 @@ export function memoryStores(nowIso: string): TurnEngineStores {
   };
 }
 
-/** Builds the turn-engine services (issue 4) over in-memory stores and fakes. */
+/** Builds the turn-engine services over in-memory stores and fakes. */
 export function createTurnEngineServices(
   stores: TurnEngineStores,
   options: { activeMembers?: ActiveMembersLookup } = {},

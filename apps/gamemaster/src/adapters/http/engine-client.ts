@@ -132,7 +132,7 @@ function headerValue(value: string | string[] | undefined): string {
   return Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
 }
 
-/** Operations whose 2xx body GM relays verbatim to the player (SPEC §5.3). */
+/** Operations whose 2xx body GM relays verbatim to the player (docs/reference.md#hot-path). */
 const RELAYED_OPERATIONS: ReadonlySet<EngineOperation> = new Set(["command", "order", "report"]);
 
 const JSON_HEADERS = { accept: "application/json" } as const;

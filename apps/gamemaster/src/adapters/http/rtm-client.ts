@@ -44,7 +44,7 @@ export function rtmErrorDetail(status: number, body: string): string {
 
 /**
  * {@link RtmClient} over HTTP. Any failure is `runtime_manager_unavailable`
- * (SPEC §5.5: "RTM failure → runtime_manager_unavailable, state unchanged");
+ * (docs/reference.md#admin-operations: "RTM failure → runtime_manager_unavailable, state unchanged");
  * the message says whether RTM could not be reached or what it answered.
  */
 export class HttpRtmClient implements RtmClient {

@@ -1,6 +1,6 @@
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import type { OperationEntry, OperationRecord } from "../../domain/operation.js";
-import type { OperationLog } from "../../ports/operation-log.js";
+import type { OperationLog, OperationLogPageQuery } from "../../ports/operation-log.js";
 import type { Database } from "./database.js";
 import { withPostgres } from "./errors.js";
 import { operationLog } from "./schema.js";
@@ -31,6 +31,26 @@ export class PostgresOperationLog implements OperationLog {
         .where(eq(operationLog.gameId, gameId))
         .orderBy(desc(operationLog.id))
         .limit(limit);
+    });
+  }
+
+  listPage(query: OperationLogPageQuery): Promise<OperationRecord[]> {
+    return withPostgres("list operation log page", async () => {
+      // Served by operation_log_game_idx (game_id, id): an index range scan
+      // backwards from beforeId; the op_kind filter is applied on the rows read.
+      const conditions: SQL[] = [eq(operationLog.gameId, query.gameId)];
+      if (query.beforeId !== undefined) {
+        conditions.push(lt(operationLog.id, query.beforeId));
+      }
+      if (query.opKind !== undefined) {
+        conditions.push(eq(operationLog.opKind, query.opKind));
+      }
+      return this.db
+        .select()
+        .from(operationLog)
+        .where(and(...conditions))
+        .orderBy(desc(operationLog.id))
+        .limit(query.limit);
     });
   }
 }

@@ -1,5 +1,5 @@
 import { GalaxyError } from "@galaxy/errors";
-import { and, asc, count, eq, gt, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { RuntimeRecord } from "../../domain/runtime-record.js";
 import type { RuntimeStatus } from "../../domain/runtime-status.js";
 import type {
@@ -127,6 +127,12 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
       }
       if (query.afterGameId !== undefined) {
         conditions.push(gt(runtimeRecords.gameId, query.afterGameId));
+      }
+      if (query.nextGenerationBefore !== undefined) {
+        conditions.push(lt(runtimeRecords.nextGenerationAt, query.nextGenerationBefore));
+      }
+      if (query.engineVersion !== undefined) {
+        conditions.push(eq(runtimeRecords.currentEngineVersion, query.engineVersion));
       }
       return this.db
         .select()

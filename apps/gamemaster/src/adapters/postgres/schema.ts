@@ -25,7 +25,7 @@ export const gamemaster = pgSchema("gamemaster");
 
 const timestamptz = () => timestamp({ withTimezone: true, mode: "date" });
 
-/** `runtime_records`: one row per game GM runs (SPEC §4.2). */
+/** `runtime_records`: one row per game GM runs (docs/reference.md#persistence). */
 export const runtimeRecords = gamemaster.table(
   "runtime_records",
   {

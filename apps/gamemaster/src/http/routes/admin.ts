@@ -30,7 +30,7 @@ const forceRoute = createRoute({
   tags: TAGS,
   summary: "Generate a turn now (trigger force) from running or generation_failed.",
   description:
-    "Runs the turn generation synchronously: CAS → generation_in_progress → engine /admin/turn → outcome. A generated turn sets skip_next_tick, so the next regular tick generates nothing and the one after does (SPEC §4.3); next_generation_at keeps the regular schedule. An engine failure leaves the runtime generation_failed (snapshot + game.generation_failed intent) and answers the engine's error. No request body is read.",
+    "Runs the turn generation synchronously: CAS → generation_in_progress → engine /admin/turn → outcome. A generated turn sets skip_next_tick, so the next regular tick generates nothing and the one after does (docs/reference.md#turn-schedule); next_generation_at keeps the regular schedule. An engine failure leaves the runtime generation_failed (snapshot + game.generation_failed intent) and answers the engine's error. No request body is read.",
   request: { params: GameIdParamsSchema, headers: CallerHeadersSchema },
   responses: {
     200: runtimeRecord("The runtime after the turn: running (skip_next_tick true) or finished."),

@@ -77,14 +77,18 @@ const listRoute = createRoute({
   method: "get",
   path: "/api/v1/internal/runtimes",
   tags: TAGS,
-  summary: "List runtimes ordered by game id, optionally by status, with keyset paging.",
+  summary: "List runtimes ordered by game id, with filters and keyset paging.",
+  description:
+    "Filters (status, next_generation_before, engine_version) combine with AND. Pass next_cursor back as cursor with the same filters for the next page.",
   request: { query: ListRuntimesQuerySchema, headers: CallerHeadersSchema },
   responses: {
     200: {
       description: "One page.",
       content: { "application/json": { schema: RuntimeListSchema } },
     },
-    400: errorResponse("invalid_request: unknown status, limit out of 1..200, bad cursor."),
+    400: errorResponse(
+      "invalid_request: unknown status, limit out of 1..200, bad cursor, next_generation_before not a timestamp.",
+    ),
     500: internalError,
     503: unavailable,
   },
@@ -144,6 +148,10 @@ export function registerRuntimeRoutes(
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.limit === undefined ? {} : { limit: query.limit }),
       ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      ...(query.next_generation_before === undefined
+        ? {}
+        : { nextGenerationBefore: new Date(query.next_generation_before) }),
+      ...(query.engine_version === undefined ? {} : { engineVersion: query.engine_version }),
     });
     return c.json(
       { items: page.items.map(toRuntimeRecordJson), next_cursor: page.nextCursor },

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { STOP_REASONS } from "../../ports/rtm-client.js";
 import { GameIdParamsSchema, nonBlank } from "./common.js";
 
-/** Why a runtime is stopped (SPEC §5.5). */
+/** Why a runtime is stopped (docs/reference.md#admin-operations). */
 export const StopReasonSchema = z
   .enum(STOP_REASONS, { error: `must be one of ${STOP_REASONS.join(", ")}` })
   .openapi("StopReason", { example: "admin_request" });

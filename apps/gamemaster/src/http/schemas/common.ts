@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 
-/** The error envelope every non-2xx answer carries (SPEC §5.4). */
+/** The error envelope every non-2xx answer carries (docs/reference.md#error-codes). */
 export const ErrorEnvelopeSchema = z
   .strictObject({
     error: z
@@ -29,7 +29,7 @@ export const GameIdParamsSchema = z.object({
     }),
 });
 
-/** The caller headers every internal operation reads (SPEC §5). */
+/** The caller headers every internal operation reads (docs/reference.md#internal-rest). */
 export const CallerHeadersSchema = z.object({
   "x-op-source": z
     .string()

@@ -5,7 +5,7 @@ import { RUNTIME_STATUSES } from "../../domain/runtime-status.js";
 import { LIST_RUNTIMES_DEFAULT_LIMIT, LIST_RUNTIMES_MAX_LIMIT } from "../../services/runtimes.js";
 import { isoOrNull, NullableTimestampSchema, nonBlank, TimestampSchema } from "./common.js";
 
-/** Runtime status enum (SPEC §4.1). */
+/** Runtime status enum (docs/reference.md#runtime-status). */
 export const RuntimeStatusSchema = z.enum(RUNTIME_STATUSES).openapi("RuntimeStatus");
 
 /** One member of a register-runtime request. */
@@ -16,7 +16,7 @@ export const RegisterRuntimeMemberSchema = z
   })
   .openapi("RegisterRuntimeMember");
 
-/** Body of internalRegisterRuntime (SPEC §5.2). */
+/** Body of internalRegisterRuntime (docs/reference.md#register-runtime). */
 export const RegisterRuntimeRequestSchema = z
   .strictObject({
     engine_endpoint: z
@@ -99,6 +99,25 @@ export const ListRuntimesQuerySchema = z.object({
     .max(512)
     .optional()
     .openapi({ param: { name: "cursor", in: "query" }, description: "Opaque paging cursor." }),
+  next_generation_before: z.iso
+    .datetime({ offset: true, error: "must be an ISO-8601 timestamp" })
+    .optional()
+    .openapi({
+      param: { name: "next_generation_before", in: "query" },
+      example: "2026-01-01T12:00:00Z",
+      description:
+        "Only runtimes whose next_generation_at is strictly before this time (unscheduled runtimes are left out). With a past time: the overdue games.",
+    }),
+  engine_version: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({
+      param: { name: "engine_version", in: "query" },
+      example: "1.4.2",
+      description: "Only runtimes whose current_engine_version is exactly this.",
+    }),
 });
 
 /** Answer of internalGameLiveness. */
