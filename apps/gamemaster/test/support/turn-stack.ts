@@ -13,6 +13,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { type GameMasterConfig, loadConfig } from "../../src/config.js";
 import { type GameMasterHandle, startGameMaster } from "../../src/server.js";
+import type { OutboxRelayHooks } from "../../src/workers/outbox-relay.js";
 
 /** Polls `check` every 20 ms until it holds, failing after `ms`. */
 export async function waitFor<T>(
@@ -103,11 +104,15 @@ export class TurnStack {
     };
   }
 
-  async startGm(overrides: Record<string, string> = {}): Promise<GameMasterHandle> {
+  async startGm(
+    overrides: Record<string, string> = {},
+    options: { relayHooks?: OutboxRelayHooks } = {},
+  ): Promise<GameMasterHandle> {
     this.config = loadConfig(this.env(overrides));
     this.gm = await startGameMaster(this.config, {
       host: "127.0.0.1",
       logger: pino({ level: this.config.logLevel }),
+      ...(options.relayHooks === undefined ? {} : { relayHooks: options.relayHooks }),
     });
     return this.gm;
   }
