@@ -92,12 +92,13 @@ async function allEventIds(): Promise<string[]> {
   return [...lobby, ...intents].map((fields) => fields.event_id ?? "");
 }
 
-function relay(hooks?: OutboxRelayHooks, batchSize = 500): OutboxRelay {
+function relay(hooks?: OutboxRelayHooks, batchSize = 500, pipelineRemoval = true): OutboxRelay {
   return new OutboxRelay({
     source,
     publisher: new RedisStreamBatchPublisher({ redis }),
     logger: noopLogger,
     batchSize,
+    pipelineRemoval,
     ...(hooks === undefined ? {} : { hooks }),
   });
 }
@@ -210,6 +211,7 @@ describe("OutboxRelay", () => {
           throw new Crash(point);
         }),
         100,
+        false,
       );
       await expect(dying.relayOnce()).rejects.toBeInstanceOf(Crash);
       expect(crashed).toBe(1);
@@ -248,6 +250,30 @@ describe("OutboxRelay", () => {
     const lobby = await streamEntries(streams.lobbyEvents);
     expect(lobby.map((fields) => Number(fields.current_turn))).toEqual(
       Array.from({ length: 30 }, (_, index) => index + 1),
+    );
+  });
+
+  it("surfaces a failed pipelined deletion on the next pass and still delivers each row once", async () => {
+    const ids = await commitTurns("g-pipe", 12);
+    let removals = 0;
+    const pipelined = relay(
+      {
+        afterRemove: () => {
+          removals += 1;
+          if (removals === 1) throw new Crash("deletion failed");
+        },
+      },
+      5,
+    );
+    // The first pass returns before its deletion fails; the second one sees it.
+    expect(await pipelined.relayOnce()).toBe(5);
+    await expect(pipelined.relayOnce()).rejects.toBeInstanceOf(Crash);
+    await pipelined.drain();
+    expect((await source.backlog()).rows).toBe(0);
+    expect((await allEventIds()).sort()).toEqual([...ids].sort());
+    const lobby = await streamEntries(streams.lobbyEvents);
+    expect(lobby.map((fields) => Number(fields.current_turn))).toEqual(
+      Array.from({ length: 12 }, (_, index) => index + 1),
     );
   });
 

@@ -39,9 +39,15 @@ export interface OutboxBacklog {
 
 /** The relay's side of the outbox table. */
 export interface OutboxSource {
-  /** The oldest committed unpublished rows, in id (= commit) order. */
-  readBatch(limit: number): Promise<OutboxRow[]>;
-  /** Forgets rows whose entries are on their stream. */
+  /**
+   * The oldest committed unpublished rows with an id above `afterId`
+   * (default 0), in id (= commit) order: always a prefix of what is left.
+   */
+  readBatch(limit: number, afterId?: number): Promise<OutboxRow[]>;
+  /**
+   * Forgets the rows of a relayed batch: every row up to the batch's last
+   * id (a batch is a prefix of the id order, so nothing below it is unseen).
+   */
   remove(ids: readonly number[]): Promise<void>;
   backlog(): Promise<OutboxBacklog>;
 }

@@ -45,6 +45,13 @@ export interface OutboxRelayOptions {
   retryMs?: number;
   maxRetryMs?: number;
   hooks?: OutboxRelayHooks;
+  /**
+   * Delete a batch's rows while the next batch is read and appended
+   * (default true): the deletion is awaited before the following one, and
+   * any failure makes the next pass throw and start over from the table.
+   * With false each pass ends with its deletion (tests of the crash points).
+   */
+  pipelineRemoval?: boolean;
   /** Wall clock in ms, for the latency metric. */
   now?: () => number;
 }
@@ -67,6 +74,10 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private signalled = false;
   private readonly batchSize: number;
+  /** Highest id this relay appended or skipped; the next read starts after it. */
+  private cursor = 0;
+  /** Deletion of the previous batch, still running when pipelined. */
+  private removal: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -85,9 +96,24 @@ export class OutboxRelay {
    * the database, Redis or a hook threw.
    */
   async relayOnce(): Promise<number> {
+    try {
+      return await this.pass();
+    } catch (error) {
+      // Start over from the table: whatever was not deleted is read again
+      // and the high-water mark turns it into a skip.
+      this.cursor = 0;
+      const pending = this.removal;
+      this.removal = Promise.resolve();
+      await pending.catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async pass(): Promise<number> {
     const { source, publisher, hooks, telemetry } = this.options;
-    const rows = await source.readBatch(this.batchSize);
+    const rows = await source.readBatch(this.batchSize, this.cursor);
     if (rows.length === 0) {
+      await this.removal;
       return 0;
     }
     await hooks?.afterRead?.(rows);
@@ -123,8 +149,20 @@ export class OutboxRelay {
       await hooks?.afterPublish?.(stream, result);
     }
     const ids = rows.map((row) => row.id);
-    await source.remove(ids);
-    await hooks?.afterRemove?.(ids);
+    // The previous batch's deletion ran while this batch was read and
+    // appended; it must have succeeded before the next one starts.
+    await this.removal;
+    const removal = (async () => {
+      await source.remove(ids);
+      await hooks?.afterRemove?.(ids);
+    })();
+    // Observed by the next pass (or by relayOnce's recovery), never lost.
+    removal.catch(() => undefined);
+    this.removal = removal;
+    this.cursor = ids[ids.length - 1] ?? this.cursor;
+    if (this.options.pipelineRemoval === false) {
+      await removal;
+    }
     return rows.length;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { NotificationIntent } from "@galaxy/notificationintent";
-import { asc, inArray, sql } from "drizzle-orm";
+import { asc, gt, lte, sql } from "drizzle-orm";
 import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../ports/lobby-events.js";
 import type { EventOutbox, OutboxBacklog, OutboxRow, OutboxSource } from "../../ports/outbox.js";
 import { encodeGameFinished, encodeIntentEntry, encodeSnapshotUpdate } from "../outbox/encoding.js";
@@ -105,17 +105,27 @@ function gameIdOfIntent(intent: NotificationIntent): string {
 export class PostgresOutboxSource implements OutboxSource {
   constructor(private readonly db: Database) {}
 
-  readBatch(limit: number): Promise<OutboxRow[]> {
+  readBatch(limit: number, afterId = 0): Promise<OutboxRow[]> {
     return withPostgres("read outbox batch", () =>
-      this.db.select().from(outbox).orderBy(asc(outbox.id)).limit(limit),
+      this.db
+        .select()
+        .from(outbox)
+        .where(gt(outbox.id, afterId))
+        .orderBy(asc(outbox.id))
+        .limit(limit),
     );
   }
 
   remove(ids: readonly number[]): Promise<void> {
     return withPostgres("remove relayed outbox rows", async () => {
-      if (ids.length > 0) {
-        await this.db.delete(outbox).where(inArray(outbox.id, [...ids]));
+      if (ids.length === 0) {
+        return;
       }
+      // A batch is a prefix of the id (= commit) order: no row below its last
+      // id can still commit, so "up to the last id" is exactly the batch plus
+      // rows another relay already handled — one range scan, no id list.
+      const last = Math.max(...ids);
+      await this.db.delete(outbox).where(lte(outbox.id, last));
     });
   }
 

@@ -20,28 +20,25 @@ local mark = tonumber(redis.call('GET', KEYS[1]) or '0')
 local last = mark
 local published = 0
 local skipped = 0
+local minid = ARGV[1]
 local i = 2
 while i <= #ARGV do
   local id = tonumber(ARGV[i])
   local count = tonumber(ARGV[i + 1])
+  local first = i + 2
+  local final = i + 1 + count * 2
   if id > last then
-    local args = { KEYS[2] }
-    if ARGV[1] ~= '' then
-      args[#args + 1] = 'MINID'
-      args[#args + 1] = '~'
-      args[#args + 1] = ARGV[1]
+    if minid ~= '' then
+      redis.call('XADD', KEYS[2], 'MINID', '~', minid, '*', unpack(ARGV, first, final))
+    else
+      redis.call('XADD', KEYS[2], '*', unpack(ARGV, first, final))
     end
-    args[#args + 1] = '*'
-    for j = 1, count * 2 do
-      args[#args + 1] = ARGV[i + 1 + j]
-    end
-    redis.call('XADD', unpack(args))
     last = id
     published = published + 1
   else
     skipped = skipped + 1
   end
-  i = i + 2 + count * 2
+  i = final + 1
 end
 if last > mark then
   redis.call('SET', KEYS[1], string.format('%d', last))
