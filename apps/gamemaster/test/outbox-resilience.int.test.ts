@@ -240,4 +240,126 @@ describe("outbox under failure", () => {
     await settled(games);
     await expectExactlyOnce(games);
   }, 90_000);
+
+  it("a snapshot published after a restart carries the stored player stats, never []", async () => {
+    await s.startGm();
+    await s.addEngineVersion("1.4.2");
+    await s.register("stats-1");
+    await s.makeDue("stats-1");
+    await waitFor("turn 1", async () => (await s.record("stats-1")).current_turn === 1);
+    await settled(["stats-1"]);
+    const afterTurn = (await s.lobbyEvents("stats-1")).at(-1);
+    const stats = JSON.parse(afterTurn?.player_turn_stats ?? "[]") as unknown[];
+    expect(stats).toHaveLength(2);
+
+    // A new Game Master (nothing in memory) reports a change without an engine answer.
+    await s.stopGm();
+    await s.startGm();
+    const stopped = await s.call("POST", "/api/v1/internal/games/stats-1/runtime/stop", {
+      reason: "admin_request",
+    });
+    expect(stopped.status).toBe(200);
+    await settled(["stats-1"]);
+    const snapshot = (await s.lobbyEvents("stats-1")).at(-1);
+    expect(snapshot).toMatchObject({ runtime_status: "stopped", current_turn: "1" });
+    expect(JSON.parse(snapshot?.player_turn_stats ?? "[]")).toEqual(stats);
+  }, 60_000);
+
+  it("applies health events exactly once when the whole stream is replayed (offset lost)", async () => {
+    await s.startGm();
+    await s.addEngineVersion("1.4.2");
+    await s.register("replay-1");
+    const publish = async (eventType: string) =>
+      (
+        (await s.rtmControl("/_stub/health-events", {
+          game_id: "replay-1",
+          event_type: eventType,
+        })) as { id: string }
+      ).id;
+    await publish("container_exited");
+    const last = await publish("container_started");
+    await waitFor("both health entries applied", async () => {
+      const row = await s.sql.query<{ last_health_event_id: string }>(
+        "SELECT last_health_event_id FROM gamemaster.runtime_records WHERE game_id = 'replay-1'",
+      );
+      return row.rows[0]?.last_health_event_id === last;
+    });
+    await settled(["replay-1"]);
+    const eventsBefore = (await s.lobbyEvents("replay-1")).length;
+    const transitionsBefore = (await s.operations("replay-1")).filter(
+      (op) => op.op_kind === "health_transition",
+    ).length;
+    expect(transitionsBefore).toBe(2);
+
+    // Lose the offset: a restarted GM reads the stream from the start again.
+    await s.stopGm();
+    await s.sql.query("DELETE FROM gamemaster.stream_offsets");
+    await s.startGm();
+    await waitFor("the replay read to the end", async () => {
+      const offset = await s.sql.query<{ last_id: string }>(
+        "SELECT last_id FROM gamemaster.stream_offsets WHERE label = 'gamemaster:health_events'",
+      );
+      return offset.rows[0]?.last_id === last;
+    });
+    expect(await s.record("replay-1")).toMatchObject({
+      status: "running",
+      engine_health: "healthy",
+    });
+    expect(
+      (await s.operations("replay-1")).filter((op) => op.op_kind === "health_transition"),
+    ).toHaveLength(transitionsBefore);
+    await settled(["replay-1"]);
+    expect(await s.lobbyEvents("replay-1")).toHaveLength(eventsBefore);
+    const text = String((await s.call("GET", "/metrics")).body);
+    expect(text).toMatch(
+      /gamemaster_health_events_consumed_total\{event_type="container_exited",outcome="stale"\} 1/,
+    );
+  }, 60_000);
+
+  it("a turn cut by a SIGKILL is reconciled with its snapshot and its intent", async () => {
+    await s.startGm();
+    await s.addEngineVersion("1.4.2");
+    await s.register("cut-turn");
+    await s.drained();
+    await s.stopGm();
+    const port = await freePort();
+    const child: ChildProcess = spawn(tsx, ["--conditions=@galaxy/source", "src/main.ts"], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? "", ...s.env({ GAMEMASTER_HTTP_PORT: String(port) }) },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
+    await waitFor(
+      "the Game Master process listening",
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      60_000,
+    );
+    await s.engineControl("cut-turn", "slow-next-turn?ms=1500");
+    await s.makeDue("cut-turn");
+    await waitFor(
+      "turn in flight",
+      async () => (await s.record("cut-turn")).status === "generation_in_progress",
+      30_000,
+    );
+    child.kill("SIGKILL");
+    await exited;
+    // The engine finishes the turn the dead GM asked for; the next GM reconciles it.
+    await waitFor("engine at turn 1", async () => (await s.engineState("cut-turn")).turn === 1);
+    await s.startGm();
+    await waitFor(
+      "reconciled",
+      async () => (await s.record("cut-turn")).current_turn === 1,
+      30_000,
+    );
+    await settled(["cut-turn"]);
+    await expectExactlyOnce(["cut-turn"]);
+  }, 90_000);
 });

@@ -219,6 +219,19 @@ describe("turn generation on a regular tick", () => {
     );
   });
 
+  it("leaves the turn to the reconciliation when the player mappings cannot be read (no intent-less turn)", async () => {
+    await seedRunningGame(t.runtimes, "g1");
+    const due = await t.runtimes.get("g1");
+    if (due === null) throw new Error("no record");
+    t.runtimes.faults.failNext("listByGame", new Error("connection timeout"));
+    await expect(t.turnGeneration.runScheduled(due, testContext("scheduler"))).rejects.toThrow(
+      "connection timeout",
+    );
+    expect(t.lobbyEvents.snapshots).toEqual([]);
+    expect(t.notifications.intents).toEqual([]);
+    expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
+  });
+
   it("publishes nothing when the outcome's unit of work fails; the record stays in generation", async () => {
     await seedRunningGame(t.runtimes, "g1");
     t.unitOfWork.faults.failNext("run", new GalaxyError("service_unavailable", "database down"));

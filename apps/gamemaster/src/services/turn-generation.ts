@@ -325,7 +325,10 @@ export class TurnGenerationService {
   ): Promise<TurnAttempt> {
     const { notifier, clock } = this.deps;
     const turn = Math.max(state.turn, begun.currentTurn);
-    const mappings = await this.safeMappings(begun.gameId, ctx.logger);
+    // A database failure here throws: the record stays in generation and the
+    // reconciliation settles it, rather than committing a turn whose intent
+    // has nobody to go to and whose snapshot has no stats.
+    const mappings = await this.deps.playerMappings.listByGame(begun.gameId);
     const userByRace = new Map(mappings.map((mapping) => [mapping.raceName, mapping.userId]));
     const stats: PlayerTurnStats[] = projectPlayerStats(state, userByRace);
     const recipients = await notifier.recipients(begun.gameId, mappings, ctx.logger);
@@ -564,17 +567,6 @@ export class TurnGenerationService {
       // hand. The game is then simply not scheduled.
       logger.error({ err: error, turn_schedule: expr }, "invalid turn schedule");
       return null;
-    }
-  }
-
-  private async safeMappings(gameId: string, logger: Logger) {
-    try {
-      return await this.deps.playerMappings.listByGame(gameId);
-    } catch (error) {
-      // The outcome is written; without mappings the events carry no stats and
-      // the intents have nobody to go to, which is logged rather than retried.
-      logger.error({ err: error }, "player mappings unavailable for the turn events");
-      return [];
     }
   }
 

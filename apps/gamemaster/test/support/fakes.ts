@@ -207,6 +207,7 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     this.mappings.push(...mappings.map((mapping) => ({ ...mapping })));
   }
   async listByGame(gameId: string): Promise<PlayerMapping[]> {
+    this.faults.check("listByGame");
     return this.mappings.filter((mapping) => mapping.gameId === gameId);
   }
   async getByUser(gameId: string, userId: string): Promise<PlayerMapping | null> {
