@@ -24,6 +24,7 @@ const PORT_VARIABLE: Record<AppService, string> = {
 interface ComposeService {
   image?: string;
   stop_grace_period?: string;
+  deploy?: { replicas?: number | string };
   build?: { context?: string; dockerfile?: string; args?: Record<string, string> };
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition?: string }>;
@@ -147,7 +148,16 @@ describe("docker-compose.yml", () => {
 
   it.each(APP_SERVICES)("publishes %s on the port it listens on", (name) => {
     const port = env(name)[PORT_VARIABLE[name]];
-    expect(service(name).ports).toEqual([`${port}:${port}`]);
+    // GM's replicas each take a host port of a range that starts at its own.
+    const published =
+      name === "gamemaster" ? `${port}-${Number(port) + 2}:${port}` : `${port}:${port}`;
+    expect(service(name).ports).toEqual([published]);
+  });
+
+  it("scales GM with deploy.replicas (one by default)", () => {
+    // Compose interpolation, not a template placeholder.
+    const replicas = "$" + "{GAMEMASTER_REPLICAS:-1}";
+    expect(service("gamemaster").deploy?.replicas).toBe(replicas);
   });
 });
 

@@ -152,6 +152,10 @@ describe("pnpm deploy of @galaxy/gamemaster", () => {
       await expectStatus(201, "POST", `http://127.0.0.1:${port}/api/v1/internal/engine-versions`, {
         body: { version: "1.0.0", image_ref: "galaxy/game:1.0.0" },
       });
+      // So does the console, whose pages are compiled JSX that needs only production deps.
+      const page = await fetch(`http://127.0.0.1:${port}/console/engine-versions`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<tr data-version="1.0.0">');
 
       const exit = await child.stop();
       expect(exit).toEqual({ code: 0, signal: null });

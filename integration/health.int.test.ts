@@ -8,6 +8,7 @@ import {
   waitForLobbyGame,
   waitForRuntime,
 } from "./support/games.js";
+import { gmClient } from "./support/gm.js";
 import { expectStatus, requestJson } from "./support/http.js";
 import { useStack } from "./support/use-stack.js";
 
@@ -70,11 +71,7 @@ describe("health events RTM → GM → lobby", () => {
     const refused = await command(ANN.user_id);
     expect(refused.status).toBe(409);
     expect(refused.body.error?.code).toBe("runtime_not_running");
-    const liveness = await expectStatus(
-      200,
-      "GET",
-      `${stack.gm.url}/api/v1/internal/games/${GAME}/liveness`,
-    );
+    const liveness = await gmClient(stack.gm.url).liveness(GAME);
     expect(liveness).toEqual({ ready: false, status: "engine_unreachable" });
   });
 

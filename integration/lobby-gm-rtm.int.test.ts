@@ -184,6 +184,23 @@ describe("Lobby ↔ GM ↔ RTM", () => {
         error_code: "start_config_invalid",
       }),
     ]);
+    // RTM alerts the operators, as the real Runtime Manager does on a failed start.
+    await waitFor(async () => ((await intentsFor(stack, game)).length > 0 ? true : undefined), {
+      what: `${game} start-failure intent`,
+    });
+    expect(await intentsFor(stack, game)).toEqual([
+      expect.objectContaining({
+        notification_type: "runtime.start_config_invalid",
+        producer: "rtmanager",
+        audience_kind: "admin",
+        payload: expect.objectContaining({
+          game_id: game,
+          image_ref: "galaxy/game:1.0.0",
+          error_code: "start_config_invalid",
+          error_message: "engine options refused",
+        }),
+      }),
+    ]);
     const operations = (await lobbyGmCalls(stack, game)).map((c) => c.operation);
     expect(operations).not.toContain("internalRegisterRuntime");
     expect(await gmRuntime(stack, game)).toBeNull();
@@ -212,6 +229,23 @@ describe("Lobby ↔ GM ↔ RTM", () => {
       (c) => c.operation === "internalRegisterRuntime",
     );
     expect(registerAttempts.map((c) => c.outcome)).toEqual(["unreachable"]);
+    // The lobby tells the operators a started container runs untracked.
+    await waitFor(async () => ((await intentsFor(stack, game)).length > 0 ? true : undefined), {
+      what: `${game} pause intent`,
+    });
+    expect(await intentsFor(stack, game)).toEqual([
+      expect.objectContaining({
+        notification_type: "lobby.runtime_paused_after_start",
+        producer: "lobby",
+        audience_kind: "admin",
+        payload: expect.objectContaining({
+          game_id: game,
+          image_ref: "galaxy/game:1.0.0",
+          engine_endpoint: `${stack.engine.url}/games/${game}`,
+          error_code: "service_unavailable",
+        }),
+      }),
+    ]);
 
     // GM returns; the lobby's resume asks for liveness, then registers the runtime again.
     await stack.gm.start();

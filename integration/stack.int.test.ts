@@ -84,6 +84,17 @@ describe("local stack (scripts/stack.sh)", () => {
     expect(output).toContain('demo game "demo" is running');
   });
 
+  it("prints the console URL, and the console shows the demo game", async () => {
+    const consoleUrl = `http://127.0.0.1:${ports.gm}/console`;
+    expect(runner?.logs() ?? "").toContain(`Console       ${consoleUrl}`);
+    const runtimes = await fetch(`${consoleUrl}/runtimes`);
+    expect(runtimes.status).toBe(200);
+    expect(await runtimes.text()).toContain('<tr data-game-id="demo">');
+    const game = await (await fetch(`${consoleUrl}/games/demo`)).text();
+    expect(game).toContain("Aelinari");
+    expect(game).toContain("Borgh");
+  });
+
   it("plays one turn round-trip with the cheat sheet's calls", async () => {
     const gm = `http://127.0.0.1:${ports.gm}/api/v1/internal/games/demo`;
     const lobby = `http://127.0.0.1:${ports.lobby}/api/v1/games/demo`;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time (idempotent) set-up of a fresh machine: pnpm via corepack, dependencies from the
-# lockfile, and a running PostgreSQL + Redis for the stack and the tests.
+# lockfile, a running PostgreSQL + Redis for the stack and the tests, and Debian's Chromium for
+# the console's browser suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,3 +19,4 @@ echo "pnpm $(pnpm --version)"
 
 pnpm install --frozen-lockfile
 bash scripts/ensure-services.sh
+bash scripts/ensure-chromium.sh

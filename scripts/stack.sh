@@ -29,7 +29,7 @@ if [ "${STACK_SKIP_BUILD:-0}" != "1" ]; then
   echo "==> build"
   pnpm exec turbo run build --output-logs=errors-only \
     --filter=@galaxy/gamemaster --filter=@galaxy/lobby-stub \
-    --filter=@galaxy/rtm-stub --filter=@galaxy/engine-stub
+    --filter=@galaxy/rtm-stub --filter=@galaxy/engine-stub --filter=@galaxy/gamemaster-cli
 fi
 
 echo "==> start"

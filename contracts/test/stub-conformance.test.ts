@@ -168,7 +168,11 @@ describe("apps/rtm-stub conforms to the rtm contracts", () => {
   function rtmApp() {
     return createRtmStubApp({
       state: new RtmStubState(),
-      events: { publishHealthEvent: async () => "0-1", publishJobResult: async () => "0-1" },
+      events: {
+        publishHealthEvent: async () => "0-1",
+        publishJobResult: async () => "0-1",
+        publishIntent: async () => "0-1",
+      },
     });
   }
 
@@ -301,6 +305,7 @@ describe("apps/lobby-stub conforms to lobby/lobby-internal-openapi.yaml", () => 
       telemetry,
       logger,
       startJobs: { publish: async () => {} },
+      intents: { publish: async () => {} },
     });
     const app = createLobbyStubApp({ service, telemetry, logger });
     await app.request(

@@ -1,8 +1,10 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { isGameMasterError } from "@galaxy/gamemaster-client";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { gmClient } from "../support/gm.js";
 import { requestJson } from "../support/http.js";
 import {
   assertBuilt,
@@ -196,12 +198,11 @@ async function call(
 
 async function seed(settings: StackSettings, gm: Service, lobby: Service): Promise<void> {
   // 409: already registered (STACK_DATABASE reused by hand) — fine, the image ref stands.
-  await call(
-    "POST",
-    `${gm.url}/api/v1/internal/engine-versions`,
-    { version: "1.0.0", image_ref: "galaxy/game:1.0.0" },
-    [201, 409],
-  );
+  await gmClient(gm.url)
+    .createEngineVersion({ version: "1.0.0", image_ref: "galaxy/game:1.0.0" })
+    .catch((error: unknown) => {
+      if (!isGameMasterError(error) || error.code !== "conflict") throw error;
+    });
   say("engine version 1.0.0 → galaxy/game:1.0.0 registered in GM");
   if (!settings.demo) return;
   await call(
@@ -246,6 +247,7 @@ function cheatSheet(settings: StackSettings): string {
   const prefix = settings.redisKeyPrefix;
   return `
 Galaxy stack is up.
+  Console       http://127.0.0.1:${p.gamemaster}/console   (open in a browser; demo game: /console/games/demo)
   Game Master   http://127.0.0.1:${p.gamemaster}   /healthz /readyz /metrics /openapi.json
   Lobby stub    http://127.0.0.1:${p["lobby-stub"]}   /api/v1/games /_stub/metrics
   RTM stub      http://127.0.0.1:${p["rtm-stub"]}   /_stub/calls /_stub/health-events
@@ -264,6 +266,13 @@ Play one turn (docs/examples-stack.md walks through it):
   curl -s $L/api/v1/games/demo                                   # turn 1, new player stats
   curl -s $GM/api/v1/internal/games/demo/reports/1 -H 'x-user-id: alice'
   redis-cli XRANGE ${prefix}gm:lobby_events - +                   # what GM told the lobby
+
+Operate GM with the galaxy-gm CLI (docs/cli.md):
+  export GAMEMASTER_URL=http://127.0.0.1:${p.gamemaster}
+  pnpm exec galaxy-gm runtimes list                              # the demo game
+  pnpm exec galaxy-gm turns force demo                           # asks first; --yes skips
+  pnpm exec galaxy-gm schedule show demo                         # the next tick is skipped
+  pnpm exec galaxy-gm ops demo                                   # the operation history
 
 Ctrl-C stops everything.
 `;

@@ -1,9 +1,11 @@
+import { isGameMasterError, type RuntimeRecord } from "@galaxy/gamemaster-client";
 import {
   decode,
   NOTIFICATION_INTENTS_STREAM,
   type NotificationIntent,
 } from "@galaxy/notificationintent";
-import { expectStatus, requestJson } from "./http.js";
+import { gmClient } from "./gm.js";
+import { expectStatus } from "./http.js";
 import type { Stack } from "./stack.js";
 import { waitFor } from "./wait.js";
 
@@ -29,20 +31,8 @@ export interface LobbyGame {
   finished_at: string | null;
 }
 
-/** GM's runtime record as served by internalGetRuntime. */
-export interface RuntimeRecord {
-  game_id: string;
-  status: string;
-  engine_endpoint: string;
-  current_image_ref: string;
-  current_engine_version: string;
-  turn_schedule: string;
-  current_turn: number;
-  next_generation_at: string | null;
-  skip_next_tick: boolean;
-  engine_health: string;
-  finished_at: string | null;
-}
+/** GM's runtime record as served by internalGetRuntime (the generated client's type). */
+export type { RuntimeRecord } from "@galaxy/gamemaster-client";
 
 /** The engine stub's StateResponse. */
 export interface EngineState {
@@ -124,15 +114,12 @@ export async function waitForLobbyGame(
 
 /** GM's runtime record, or null on 404. */
 export async function gmRuntime(stack: Stack, gameId: string): Promise<RuntimeRecord | null> {
-  const response = await requestJson<RuntimeRecord>(
-    "GET",
-    `${stack.gm.url}/api/v1/internal/games/${gameId}/runtime`,
-  );
-  if (response.status === 404) return null;
-  if (response.status !== 200) {
-    throw new Error(`GET runtime ${gameId}: ${response.status} ${JSON.stringify(response.body)}`);
+  try {
+    return await gmClient(stack.gm.url).getRuntime(gameId);
+  } catch (error) {
+    if (isGameMasterError(error) && error.code === "runtime_not_found") return null;
+    throw error;
   }
-  return response.body;
 }
 
 /** Polls GM until its runtime record satisfies `accept`. */

@@ -10,7 +10,7 @@ import {
 } from "@galaxy/testkit";
 import type { Redis } from "ioredis";
 import pg from "pg";
-import { expectStatus } from "./http.js";
+import { gmClient } from "./gm.js";
 import { ManagedProcess, type ProcessExit } from "./process.js";
 import { waitFor } from "./wait.js";
 
@@ -358,9 +358,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const version =
       options.engineVersion === undefined ? DEFAULT_ENGINE_VERSION : options.engineVersion;
     if (version !== null && !deferred.has("gamemaster")) {
-      await expectStatus(201, "POST", `${gm.url}/api/v1/internal/engine-versions`, {
-        body: version,
-      });
+      await gmClient(gm.url).createEngineVersion(version);
     }
   } catch (error) {
     await close().catch(() => undefined);

@@ -16,8 +16,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "@galaxy/testkit";
-import { startTcpProxy } from "../test/support/tcp-proxy.js";
+import { freePort, startTcpProxy } from "@galaxy/testkit";
 import { TurnStack, waitFor } from "../test/support/turn-stack.js";
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));

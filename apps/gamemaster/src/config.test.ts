@@ -1,5 +1,12 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
-import { CONFIG_VARIABLES, ConfigError, loadConfig, parseGoDuration } from "./config.js";
+import {
+  CONFIG_VARIABLES,
+  ConfigError,
+  loadConfig,
+  parseGoDuration,
+  SHUTDOWN_MARGIN_MS,
+} from "./config.js";
 
 const required = {
   GAMEMASTER_POSTGRES_URL: "postgres://postgres@127.0.0.1:5432/gm",
@@ -43,7 +50,7 @@ describe("parseGoDuration", () => {
 
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
-    const config = loadConfig(required);
+    const config = loadConfig(required, { hostname: "gm-7f9c", pid: 4242 });
     expect(config).toEqual({
       httpPort: 8080,
       postgres: { url: required.GAMEMASTER_POSTGRES_URL, maxConnections: 10 },
@@ -63,9 +70,40 @@ describe("loadConfig", () => {
       },
       outbox: { retentionMs: 7 * 24 * 60 * 60 * 1000, batchSize: 500, pollIntervalMs: 1_000 },
       logLevel: "info",
-      shutdownTimeoutMs: 30_000,
+      // The turn timeout (60 s) plus the margin: a turn in flight at SIGTERM can finish.
+      shutdownTimeoutMs: 75_000,
       maxBodyBytes: 1_048_576,
+      instanceId: "gm-7f9c:4242",
+      cacheInvalidationChannel: "gm:cache_invalidations",
     });
+  });
+
+  it("derives the default shutdown budget from the turn timeout, always above it", () => {
+    for (const turnTimeout of ["1s", "60s", "5m"]) {
+      const config = loadConfig({ ...required, GAMEMASTER_ENGINE_TURN_TIMEOUT: turnTimeout });
+      expect(config.shutdownTimeoutMs).toBe(config.engine.turnTimeoutMs + SHUTDOWN_MARGIN_MS);
+      expect(config.shutdownTimeoutMs).toBeGreaterThan(config.engine.turnTimeoutMs);
+    }
+  });
+
+  it("defaults the instance id to hostname and pid, and refuses one unfit for a label", () => {
+    expect(loadConfig(required).instanceId).toBe(`${hostname()}:${process.pid}`);
+    expect(loadConfig({ ...required, GAMEMASTER_INSTANCE_ID: "gm-a" }).instanceId).toBe("gm-a");
+    expect(issuesOf({ ...required, GAMEMASTER_INSTANCE_ID: "gm a" })[0]).toMatch(
+      /^GAMEMASTER_INSTANCE_ID: may hold only/,
+    );
+    expect(issuesOf({ ...required, GAMEMASTER_INSTANCE_ID: "x".repeat(129) })[0]).toMatch(
+      /^GAMEMASTER_INSTANCE_ID: must be at most 128/,
+    );
+  });
+
+  it("puts the key prefix in front of the invalidation channel (Redis does not prefix channels)", () => {
+    const config = loadConfig({
+      ...required,
+      GAMEMASTER_REDIS_KEY_PREFIX: "test:x:",
+      GAMEMASTER_CACHE_INVALIDATION_CHANNEL: "inv",
+    });
+    expect(config.cacheInvalidationChannel).toBe("test:x:inv");
   });
 
   it("reads every variable", () => {

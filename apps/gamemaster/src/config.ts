@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { z } from "zod";
 
 const UNIT_MS: Readonly<Record<string, number>> = {
@@ -42,26 +43,37 @@ export function parseGoDuration(text: string): number | null {
   return total;
 }
 
+function toDuration(text: string, min: number, ctx: z.RefinementCtx): number {
+  const ms = parseGoDuration(text.trim());
+  if (ms === null) {
+    ctx.addIssue({
+      code: "custom",
+      message: `"${text}" is not a duration (Go syntax: 500ms, 30s, 1m30s)`,
+    });
+    return z.NEVER;
+  }
+  if (ms < min) {
+    ctx.addIssue({ code: "custom", message: `must be at least ${min}ms, got "${text}"` });
+    return z.NEVER;
+  }
+  return Math.round(ms);
+}
+
 function duration(defaultValue: string, options: { min?: number } = {}) {
   const min = options.min ?? 1;
   return z
     .string()
     .default(defaultValue)
-    .transform((text, ctx) => {
-      const ms = parseGoDuration(text.trim());
-      if (ms === null) {
-        ctx.addIssue({
-          code: "custom",
-          message: `"${text}" is not a duration (Go syntax: 500ms, 30s, 1m30s)`,
-        });
-        return z.NEVER;
-      }
-      if (ms < min) {
-        ctx.addIssue({ code: "custom", message: `must be at least ${min}ms, got "${text}"` });
-        return z.NEVER;
-      }
-      return Math.round(ms);
-    });
+    .transform((text, ctx) => toDuration(text, min, ctx));
+}
+
+/** A duration whose default is computed from other settings (undefined when unset). */
+function optionalDuration(options: { min?: number } = {}) {
+  const min = options.min ?? 1;
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => (text === undefined ? undefined : toDuration(text, min, ctx)));
 }
 
 function integer(defaultValue: number, min: number, max: number) {
@@ -137,7 +149,17 @@ const envSchema = z.object({
     .toLowerCase()
     .default("info")
     .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })),
-  GAMEMASTER_SHUTDOWN_TIMEOUT: duration("30s"),
+  // No fixed default: unset means "the turn timeout plus a margin" (see loadConfig).
+  GAMEMASTER_SHUTDOWN_TIMEOUT: optionalDuration(),
+  GAMEMASTER_INSTANCE_ID: z
+    .string()
+    .trim()
+    .max(128, { error: "must be at most 128 characters" })
+    .regex(/^[A-Za-z0-9._:@-]+$/, {
+      error: "may hold only letters, digits and . _ : @ -",
+    })
+    .optional(),
+  GAMEMASTER_CACHE_INVALIDATION_CHANNEL: streamName("gm:cache_invalidations"),
   GAMEMASTER_MAX_BODY_BYTES: integer(1_048_576, 1, 1_073_741_824),
   // Age after which entries of the streams GM writes may be trimmed (XADD
   // MINID); 0 = never trim. Go syntax has no days: 168h is 7 days.
@@ -167,8 +189,35 @@ export interface GameMasterConfig {
   /** Outbox relay: stream retention (0 = never trim), rows per batch, fallback poll. */
   outbox: { retentionMs: number; batchSize: number; pollIntervalMs: number };
   logLevel: LogLevel;
+  /**
+   * Budget of a graceful stop (`GAMEMASTER_SHUTDOWN_TIMEOUT`). Unset: the
+   * turn timeout plus {@link SHUTDOWN_MARGIN_MS}, so that a turn in flight at
+   * SIGTERM can always finish before the forced exit.
+   */
   shutdownTimeoutMs: number;
   maxBodyBytes: number;
+  /**
+   * Name of this process among the replicas (`GAMEMASTER_INSTANCE_ID`,
+   * default `<hostname>:<pid>`): on every log line and as a label of every
+   * metric.
+   */
+  instanceId: string;
+  /**
+   * Redis pub/sub channel on which the replicas tell each other to drop
+   * cached views (`GAMEMASTER_CACHE_INVALIDATION_CHANNEL`, default
+   * `gm:cache_invalidations`). The key prefix is put in front of it, since
+   * Redis does not apply key prefixes or database indexes to channels.
+   */
+  cacheInvalidationChannel: string;
+}
+
+/** Added to the turn timeout for the default shutdown budget (settling a turn, closing pools). */
+export const SHUTDOWN_MARGIN_MS = 15_000;
+
+/** What the defaults of {@link loadConfig} derive from besides the environment. */
+export interface ProcessIdentity {
+  hostname: string;
+  pid: number;
 }
 
 /** Thrown by {@link loadConfig}; `issues` names every bad variable with its reason. */
@@ -191,7 +240,10 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * as unset so that `FOO=` in a compose file falls back to the default.
  * Throws a {@link ConfigError} naming every bad variable at once.
  */
-export function loadConfig(env: Env): GameMasterConfig {
+export function loadConfig(
+  env: Env,
+  identity: ProcessIdentity = { hostname: hostname(), pid: process.pid },
+): GameMasterConfig {
   const input: Record<string, string> = {};
   for (const key of Object.keys(envSchema.shape)) {
     const value = env[key];
@@ -243,8 +295,11 @@ export function loadConfig(env: Env): GameMasterConfig {
       pollIntervalMs: e.GAMEMASTER_OUTBOX_POLL_INTERVAL,
     },
     logLevel: e.GAMEMASTER_LOG_LEVEL,
-    shutdownTimeoutMs: e.GAMEMASTER_SHUTDOWN_TIMEOUT,
+    shutdownTimeoutMs:
+      e.GAMEMASTER_SHUTDOWN_TIMEOUT ?? e.GAMEMASTER_ENGINE_TURN_TIMEOUT + SHUTDOWN_MARGIN_MS,
     maxBodyBytes: e.GAMEMASTER_MAX_BODY_BYTES,
+    instanceId: e.GAMEMASTER_INSTANCE_ID ?? `${identity.hostname}:${identity.pid}`,
+    cacheInvalidationChannel: `${e.GAMEMASTER_REDIS_KEY_PREFIX}${e.GAMEMASTER_CACHE_INVALIDATION_CHANNEL}`,
   };
 }
 

@@ -6,22 +6,30 @@ export type ShutdownHook = () => Promise<void> | void;
 /**
  * Graceful-shutdown registry. Workers register a hook when they start (the
  * scheduler waits for its in-flight turns, the health consumer stops
- * reading); `shutdown()` runs them in reverse registration order after the
- * HTTP listener stopped accepting and before the pools close.
+ * reading); `shutdown()` runs them while the HTTP listener drains and
+ * before the pools close.
  */
 export class Lifecycle {
-  private readonly hooks: { name: string; run: ShutdownHook }[] = [];
+  private readonly hooks: { name: string; run: ShutdownHook; first: boolean }[] = [];
 
   constructor(private readonly logger: Logger) {}
 
-  /** Registers a hook, run once at shutdown. */
-  onShutdown(name: string, run: ShutdownHook): void {
-    this.hooks.push({ name, run });
+  /**
+   * Registers a hook, run once at shutdown. `first`: run before every hook
+   * without it (the scheduler stops claiming before anything else stops).
+   */
+  onShutdown(name: string, run: ShutdownHook, options: { first?: boolean } = {}): void {
+    this.hooks.push({ name, run, first: options.first ?? false });
   }
 
-  /** Runs every hook, the last registered first; a failing hook is logged and skipped. */
+  /**
+   * Runs every hook: those registered with `first`, then the others, each
+   * group the last registered first; a failing hook is logged and skipped.
+   */
   async shutdown(): Promise<void> {
-    for (const hook of [...this.hooks].reverse()) {
+    const reversed = [...this.hooks].reverse();
+    const ordered = [...reversed.filter((hook) => hook.first), ...reversed.filter((h) => !h.first)];
+    for (const hook of ordered) {
       try {
         await hook.run();
       } catch (error) {

@@ -1,16 +1,35 @@
 import { type DestinationStream, type Logger, pino } from "pino";
 import type { LogLevel } from "./config.js";
 
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  level: LogLevel;
+  /** `GAMEMASTER_INSTANCE_ID`: which replica wrote the line. */
+  instanceId: string;
+}
+
 /**
  * The service logger: JSON lines on stdout (or `destination`), ISO
- * timestamps, `service: "gamemaster"` on every line, errors under `err`.
+ * timestamps, `service: "gamemaster"` and `instance_id` on every line, errors
+ * under `err`.
  */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  const options = {
-    level,
-    base: { service: "gamemaster" },
+export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
+  const pinoOptions = {
+    level: options.level,
+    base: { service: "gamemaster", instance_id: options.instanceId },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  return destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
+}
+
+/**
+ * `logger` with `instance_id` bound, unless it already carries one (a logger
+ * from {@link createLogger}, or one a test built): every line names its
+ * replica without the field appearing twice.
+ */
+export function withInstanceId(logger: Logger, instanceId: string): Logger {
+  return logger.bindings().instance_id === undefined
+    ? logger.child({ instance_id: instanceId })
+    : logger;
 }

@@ -42,6 +42,16 @@ describe("createMetrics", () => {
     expect(await metrics.registry.metrics()).toContain('gamemaster_runtimes{status="running"} 2');
   });
 
+  it("names the replica in gamemaster_instance_info", async () => {
+    const metrics = createMetrics({ defaultMetrics: false, instanceId: "gm-b:17" });
+    metrics.recordCacheInvalidation("received", "membership");
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('gamemaster_instance_info{instance_id="gm-b:17"} 1');
+    expect(text).toContain(
+      'gamemaster_cache_invalidations_total{direction="received",kind="membership"} 1',
+    );
+  });
+
   it("lets two instances coexist in one process", () => {
     expect(() => {
       createMetrics();

@@ -4,6 +4,7 @@ import type { LobbyCallOutcome } from "./adapters/http/lobby-client.js";
 import type { LobbyEventType } from "./adapters/outbox/encoding.js";
 import type { OpOutcome } from "./domain/operation.js";
 import { RUNTIME_STATUSES, type RuntimeStatus } from "./domain/runtime-status.js";
+import type { CacheInvalidation } from "./ports/cache-invalidation.js";
 import type { EngineOperation } from "./ports/engine-client.js";
 import type { MembershipCacheTelemetry } from "./ports/membership.js";
 import type { OutboxBacklog } from "./ports/outbox.js";
@@ -23,6 +24,11 @@ export interface MetricsOptions {
   outboxBacklog?: () => Promise<OutboxBacklog>;
   /** Streams that carry lobby events (the relayed counters tell them from intents). */
   lobbyEventsStream?: string;
+  /**
+   * `GAMEMASTER_INSTANCE_ID`, exported as the `instance_id` label of
+   * `gamemaster_instance_info` (decision 081).
+   */
+  instanceId?: string;
 }
 
 /**
@@ -50,6 +56,16 @@ export interface GameMasterMetrics
   readonly outboxOldestAge: Gauge;
   readonly outboxRelayLatency: Histogram;
   readonly outboxRelayFailures: Counter;
+  readonly cacheInvalidations: Counter<"direction" | "kind">;
+  readonly instanceInfo: Gauge<"instance_id">;
+  /**
+   * A cache-invalidation broadcast sent to the other replicas, or one
+   * received from them and applied (`resync`: every view dropped).
+   */
+  recordCacheInvalidation(
+    direction: "sent" | "received",
+    kind: CacheInvalidation["kind"] | "resync",
+  ): void;
   observeLobbyCall(outcome: LobbyCallOutcome, seconds: number): void;
   observeEngineCall(operation: EngineOperation, outcome: EngineCallOutcome, seconds: number): void;
   recordLobbyEventPublished(eventType: LobbyEventType): void;
@@ -59,6 +75,15 @@ export interface GameMasterMetrics
 /** Creates the metrics of one instance in a fresh registry. */
 export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
   const registry = new Registry();
+  const instanceInfo = new Gauge({
+    name: "gamemaster_instance_info",
+    help: "Always 1; names this replica (instance_id = GAMEMASTER_INSTANCE_ID). Join on the scrape target's labels to attribute any other series.",
+    labelNames: ["instance_id"] as const,
+    registers: [registry],
+  });
+  if (options.instanceId !== undefined) {
+    instanceInfo.set({ instance_id: options.instanceId }, 1);
+  }
   if (options.defaultMetrics ?? true) {
     collectDefaultMetrics({ register: registry, prefix: "gamemaster_" });
   }
@@ -190,6 +215,13 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     registers: [registry],
   });
 
+  const cacheInvalidations = new Counter({
+    name: "gamemaster_cache_invalidations_total",
+    help: "Cache-invalidation broadcasts sent to or received from the other replicas, by kind (resync: every cached view dropped after a (re)subscription).",
+    labelNames: ["direction", "kind"] as const,
+    registers: [registry],
+  });
+
   const turnEngine = createTurnEngineMetrics(registry);
   return {
     ...turnEngine,
@@ -211,6 +243,11 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     },
     recordRelayFailure() {
       outboxRelayFailures.inc();
+    },
+    cacheInvalidations,
+    instanceInfo,
+    recordCacheInvalidation(direction, kind) {
+      cacheInvalidations.inc({ direction, kind });
     },
     registry,
     registerRuntimeTotal,

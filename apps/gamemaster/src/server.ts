@@ -3,6 +3,7 @@ import {
   closePool,
   createDatabase,
   createPool,
+  migrationStatus,
   pingPostgres,
   runMigrations,
 } from "@galaxy/postgres";
@@ -14,15 +15,17 @@ import type { Logger as PinoLogger } from "pino";
 import { createHttpAgent } from "./adapters/http/engine-client.js";
 import { MIGRATIONS_FOLDER, MIGRATIONS_SCHEMA } from "./adapters/postgres/migrations.js";
 import { schema } from "./adapters/postgres/schema.js";
+import { startCacheInvalidationSubscriber } from "./adapters/redis/cache-invalidation-bus.js";
 import type { GameMasterConfig } from "./config.js";
 import { createApp } from "./http/app.js";
 import type { AppEnv } from "./http/context.js";
 import { Lifecycle } from "./lifecycle.js";
-import { createLogger } from "./logger.js";
+import { createLogger, withInstanceId } from "./logger.js";
 import { createMetrics, type GameMasterMetrics } from "./metrics.js";
 import { type Clock, systemClock } from "./ports/clock.js";
 import {
   createAdapters,
+  createCacheInvalidationHandler,
   createServices,
   type GameMasterAdapters,
   type GameMasterServices,
@@ -43,6 +46,31 @@ export interface StartGameMasterOptions {
   workers?: boolean;
   /** Crash points of the outbox relay (tests only). */
   relayHooks?: OutboxRelayHooks;
+  /**
+   * Aborts the start-up (SIGTERM while starting): checked between the steps;
+   * whatever was opened is closed and the promise rejects with
+   * {@link StartAbortedError}. A migration under way finishes first (it is
+   * one transaction).
+   */
+  signal?: AbortSignal;
+  /**
+   * Told when start-up enters a stage: `migrating` (waiting for the
+   * migration lock, applying migrations: one transaction, so the process
+   * may simply exit), then `starting` (pools, listener, workers: a stop must
+   * unwind them).
+   */
+  onStage?: (stage: StartStage) => void;
+}
+
+/** Stages of the start-up reported through {@link StartGameMasterOptions.onStage}. */
+export type StartStage = "migrating" | "starting";
+
+/** Rejection of {@link startGameMaster} when its `signal` aborted the start-up. */
+export class StartAbortedError extends Error {
+  constructor() {
+    super("start-up aborted");
+    this.name = "StartAbortedError";
+  }
 }
 
 /** A running Game Master. */
@@ -77,8 +105,26 @@ export async function startGameMaster(
   config: GameMasterConfig,
   options: StartGameMasterOptions = {},
 ): Promise<GameMasterHandle> {
-  const logger = options.logger ?? createLogger(config.logLevel);
+  const logger = withInstanceId(
+    options.logger ?? createLogger({ level: config.logLevel, instanceId: config.instanceId }),
+    config.instanceId,
+  );
   const clock = options.clock ?? systemClock;
+  if (config.shutdownTimeoutMs <= config.engine.turnTimeoutMs) {
+    // Honoured as given, but a turn in flight at SIGTERM may be cut (and
+    // left to a reconciler): say so once, at start.
+    logger.warn(
+      {
+        shutdown_timeout_ms: config.shutdownTimeoutMs,
+        turn_timeout_ms: config.engine.turnTimeoutMs,
+      },
+      "shutdown timeout is not above the turn timeout",
+    );
+  }
+  const aborted = () => options.signal?.aborted === true;
+  if (aborted()) {
+    throw new StartAbortedError();
+  }
 
   const pool = createPool({
     url: config.postgres.url,
@@ -88,6 +134,8 @@ export async function startGameMaster(
     applicationName: "gamemaster",
     onError: (error) => logger.warn({ err: error }, "idle postgres connection failed"),
   });
+  options.onStage?.("migrating");
+  logger.info({ migrations_folder: MIGRATIONS_FOLDER }, "applying migrations");
   try {
     await runMigrations(pool, {
       migrationsFolder: MIGRATIONS_FOLDER,
@@ -97,8 +145,12 @@ export async function startGameMaster(
     await closePool(pool).catch(() => undefined);
     throw error;
   }
-  const migrationsApplied = true;
   logger.info({ migrations_folder: MIGRATIONS_FOLDER }, "migrations applied");
+  options.onStage?.("starting");
+  if (aborted()) {
+    await closePool(pool).catch(() => undefined);
+    throw new StartAbortedError();
+  }
 
   const redisClients: Redis[] = [];
   const openRedis = (name: string, options: { commandTimeoutMs?: number } = {}): Redis => {
@@ -123,6 +175,7 @@ export async function startGameMaster(
   let adapters: GameMasterAdapters | undefined;
   let services: GameMasterServices | undefined;
   const metrics = createMetrics({
+    instanceId: config.instanceId,
     countRuntimesByStatus: () =>
       adapters === undefined ? Promise.resolve({}) : adapters.runtimeRecords.countByStatus(),
     membershipCacheSize: () => services?.memberships.size ?? 0,
@@ -135,13 +188,26 @@ export async function startGameMaster(
   // One keep-alive pool for every outgoing HTTP call (engines, Lobby), closed
   // last at shutdown, after the workers that may still call an engine.
   const httpAgent = createHttpAgent();
-  lifecycle.onShutdown("http agent", () => httpAgent.close());
-  adapters = createAdapters({ config, db, redis, metrics, httpAgent });
+  adapters = createAdapters({ config, db, redis, metrics, logger, httpAgent });
   services = createServices({
     adapters,
     metrics,
     clock,
     membershipCache: config.membershipCache,
+  });
+  // The other replicas' invalidations (decision 080), heard before this
+  // replica serves anything.
+  const invalidationLogger = logger.child({ component: "cache_invalidation" });
+  const invalidations = startCacheInvalidationSubscriber({
+    redis: openRedis("cache-invalidation"),
+    channel: config.cacheInvalidationChannel,
+    instanceId: config.instanceId,
+    handler: createCacheInvalidationHandler({
+      memberships: services.memberships,
+      runtimeView: adapters.playerAccess,
+    }),
+    logger: invalidationLogger,
+    onApplied: (kind) => metrics.recordCacheInvalidation("received", kind),
   });
 
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 1_000;
@@ -156,12 +222,20 @@ export async function startGameMaster(
       ]);
       const down: string[] = [];
       if (!postgresUp) down.push("postgres");
-      if (!migrationsApplied) down.push("migrations");
+      // Only a reachable database can say which migration its schema is at.
+      if (postgresUp && !(await schemaIsCurrent(pool, readinessTimeoutMs))) {
+        down.push("migrations");
+      }
+      // Not hearing the other replicas' invalidations is worth reporting on
+      // its own only while Redis answers (a Redis outage says it already).
+      if (redisUp && !invalidations.subscribed) down.push("cache_invalidation");
       if (redisUp) {
         return { down };
       }
       // Decision 072: without Redis GM still serves (events wait in the
-      // outbox), so it stays in rotation and says so in the body.
+      // outbox), so it stays in rotation and says so in the body; the
+      // replicas' cache invalidations are not heard meanwhile (the runtime
+      // cache TTL bounds how stale another replica's write can be seen).
       let outboxBacklog: number | undefined;
       if (postgresUp && adapters !== undefined) {
         outboxBacklog = await adapters.outbox
@@ -171,7 +245,7 @@ export async function startGameMaster(
       }
       return {
         down,
-        degraded: ["redis"],
+        degraded: ["redis", "cache_invalidation"],
         ...(outboxBacklog === undefined ? {} : { outboxBacklog }),
       };
     },
@@ -194,6 +268,8 @@ export async function startGameMaster(
     );
     instance.once("error", reject);
   }).catch(async (error: unknown) => {
+    invalidations.stop();
+    await httpAgent.close().catch(() => undefined);
     await Promise.allSettled(redisClients.map((client) => closeRedis(client)));
     await closePool(pool).catch(() => undefined);
     throw error;
@@ -210,13 +286,30 @@ export async function startGameMaster(
   const close = (): Promise<void> => {
     closing ??= (async () => {
       logger.info({}, "gamemaster shutting down");
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+      // Stop accepting at once; requests in flight (a forced turn, a
+      // command) finish. Keep-alive connections that fall idle meanwhile are
+      // closed as they do, so that they cannot hold the listener open.
+      const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closeIdle = () => {
         if ("closeIdleConnections" in server) {
           server.closeIdleConnections();
         }
-      });
-      await lifecycle.shutdown();
+      };
+      const idleSweep = setInterval(closeIdle, 100);
+      closeIdle();
+      try {
+        // Workers: the scheduler stops claiming first and waits for its
+        // turns, then the health consumer and the reconciler stop.
+        await lifecycle.shutdown();
+        await listenerClosed;
+      } finally {
+        clearInterval(idleSweep);
+      }
+      invalidations.stop();
+      // After every engine call (workers and requests) has ended.
+      await httpAgent
+        .close()
+        .catch((error: unknown) => logger.warn({ err: error }, "http agent close failed"));
       await Promise.allSettled(redisClients.map((client) => closeRedis(client)));
       await closePool(pool);
       logger.info({}, "gamemaster stopped");
@@ -236,7 +329,11 @@ export async function startGameMaster(
         services,
         openRedis,
         ...(options.relayHooks === undefined ? {} : { relayHooks: options.relayHooks }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+    }
+    if (aborted()) {
+      throw new StartAbortedError();
     }
   } catch (error) {
     await close();
@@ -244,4 +341,28 @@ export async function startGameMaster(
   }
 
   return { url, port: address.port, app, adapters, services, metrics, lifecycle, close };
+}
+
+/**
+ * Whether the `gamemaster` schema is at the newest committed migration: GM
+ * applied them at start, but a restored backup or a hand-edited database can
+ * fall behind while the process runs. A check that fails or times out says no.
+ */
+async function schemaIsCurrent(pool: Parameters<typeof pingPostgres>[0], timeoutMs: number) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  const check = migrationStatus(pool, {
+    migrationsFolder: MIGRATIONS_FOLDER,
+    migrationsSchema: MIGRATIONS_SCHEMA,
+  }).then(
+    (status) => status.current,
+    () => false,
+  );
+  try {
+    return await Promise.race([check, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

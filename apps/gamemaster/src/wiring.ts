@@ -3,7 +3,12 @@ import type { Dispatcher } from "undici";
 import { HttpEngineClient } from "./adapters/http/engine-client.js";
 import { HttpLobbyClient } from "./adapters/http/lobby-client.js";
 import { HttpRtmClient } from "./adapters/http/rtm-client.js";
-import { PlayerAccessCache, watchStoreWrites } from "./adapters/player-access-cache.js";
+import {
+  InvalidatingPlayerMappingStore,
+  InvalidatingRuntimeRecordStore,
+  runtimeViewWriteHook,
+} from "./adapters/invalidating-stores.js";
+import { PlayerAccessCache } from "./adapters/player-access-cache.js";
 import { PostgresConsumerOffsetStore } from "./adapters/postgres/consumer-offset-store.js";
 import type { RootDatabase } from "./adapters/postgres/database.js";
 import { PostgresEngineVersionStore } from "./adapters/postgres/engine-version-store.js";
@@ -13,16 +18,21 @@ import { PostgresPlayerAccessStore } from "./adapters/postgres/player-access-sto
 import { PostgresPlayerMappingStore } from "./adapters/postgres/player-mapping-store.js";
 import { PostgresRuntimeRecordStore } from "./adapters/postgres/runtime-record-store.js";
 import { PostgresUnitOfWork } from "./adapters/postgres/unit-of-work.js";
+import { RedisCacheInvalidationPublisher } from "./adapters/redis/cache-invalidation-bus.js";
 import { RedisStreamBatchPublisher } from "./adapters/redis/stream-batch-publisher.js";
 import type { GameMasterConfig } from "./config.js";
 import type { GameMasterMetrics } from "./metrics.js";
+import type {
+  CacheInvalidationHandler,
+  CacheInvalidationPublisher,
+} from "./ports/cache-invalidation.js";
 import type { Clock } from "./ports/clock.js";
 import type { EngineClient } from "./ports/engine-client.js";
 import type { EngineVersionStore } from "./ports/engine-version-store.js";
 import type { LobbyClient } from "./ports/lobby-client.js";
+import type { Logger } from "./ports/logger.js";
 import type { OperationLog } from "./ports/operation-log.js";
 import type { OutboxSource, StreamBatchPublisher } from "./ports/outbox.js";
-import type { PlayerAccessStore } from "./ports/player-access.js";
 import type { PlayerMappingStore } from "./ports/player-mapping-store.js";
 import type { RtmClient } from "./ports/rtm-client.js";
 import type { RuntimeRecordStore } from "./ports/runtime-record-store.js";
@@ -30,6 +40,7 @@ import type { ConsumerOffsetStore, UnitOfWork } from "./ports/unit-of-work.js";
 import { BanishRaceService } from "./services/banish-race.js";
 import { EngineVersionService } from "./services/engine-versions.js";
 import { ForceNextTurnService } from "./services/force-next-turn.js";
+import { GamePlayersService } from "./services/game-players.js";
 import { MembershipCache } from "./services/membership-cache.js";
 import { OperationHistoryService } from "./services/operation-history.js";
 import { PatchRuntimeService } from "./services/patch-runtime.js";
@@ -56,8 +67,13 @@ export interface GameMasterAdapters {
   streamPublisher: StreamBatchPublisher;
   /** Offsets of the stream consumers (health events), in PostgreSQL. */
   consumerOffsets: ConsumerOffsetStore;
-  /** Runtime status + player mapping in one query (hot path). */
-  playerAccess: PlayerAccessStore;
+  /**
+   * Runtime status + player mapping in one query, behind the in-process
+   * runtime view (hot path, decisions 061 and 080).
+   */
+  playerAccess: PlayerAccessCache;
+  /** Tells the other replicas which cached views to drop (decision 080). */
+  cacheInvalidations: CacheInvalidationPublisher;
   /** Lobby's roster endpoint (membership cache misses). */
   lobby: LobbyClient;
   /** Runtime Manager stop / patch (admin operations). */
@@ -81,6 +97,8 @@ export interface GameMasterServices {
   stopRuntime: StopRuntimeService;
   patchRuntime: PatchRuntimeService;
   banishRace: BanishRaceService;
+  /** Players of a game with their last stats (operators: the console). */
+  players: GamePlayersService;
   schedulePreview: SchedulePreviewService;
   operationHistory: OperationHistoryService;
 }
@@ -91,8 +109,9 @@ export function createAdapters(input: {
   db: RootDatabase;
   redis: Redis;
   metrics: GameMasterMetrics;
+  logger: Logger;
   /**
-   * Keep-alive connection pool shared by the HTTP clients (engine, Lobby);
+   * Keep-alive connection pool shared by the HTTP clients (engine, Lobby, RTM);
    * the composition root closes it at shutdown. Without one each client
    * opens its own.
    */
@@ -100,17 +119,32 @@ export function createAdapters(input: {
 }): GameMasterAdapters {
   const { config, db, redis, metrics } = input;
   const dispatcher = input.httpAgent === undefined ? {} : { dispatcher: input.httpAgent };
-  // The hot path's runtime view (decision 061): every write to runtime
-  // records or player mappings goes through a watched store and invalidates it.
+  const cacheInvalidations = new RedisCacheInvalidationPublisher({
+    redis,
+    channel: config.cacheInvalidationChannel,
+    instanceId: config.instanceId,
+    logger: input.logger.child({ component: "cache_invalidation" }),
+    onPublished: (invalidation) => metrics.recordCacheInvalidation("sent", invalidation.kind),
+  });
+  // The hot path's runtime view (decisions 061, 080): every write to runtime
+  // records or player mappings goes through an invalidating store, which
+  // drops the view here and tells the other replicas to drop theirs.
   const playerAccess = new PlayerAccessCache({
     store: new PostgresPlayerAccessStore(db),
     ttlMs: config.runtimeCacheTtlMs,
     maxGames: config.membershipCache.maxGames,
   });
+  const writeHook = runtimeViewWriteHook({ view: playerAccess, publisher: cacheInvalidations });
   return {
-    runtimeRecords: watchStoreWrites(new PostgresRuntimeRecordStore(db), playerAccess),
+    runtimeRecords: new InvalidatingRuntimeRecordStore(
+      new PostgresRuntimeRecordStore(db),
+      writeHook,
+    ),
     engineVersions: new PostgresEngineVersionStore(db),
-    playerMappings: watchStoreWrites(new PostgresPlayerMappingStore(db), playerAccess),
+    playerMappings: new InvalidatingPlayerMappingStore(
+      new PostgresPlayerMappingStore(db),
+      writeHook,
+    ),
     operationLog: new PostgresOperationLog(db),
     engine: new HttpEngineClient({
       timeoutMs: config.engine.timeoutMs,
@@ -125,7 +159,7 @@ export function createAdapters(input: {
         lobbyEvents: config.streams.lobbyEvents,
         notificationIntents: config.streams.notificationIntents,
       },
-      cache: playerAccess,
+      writeHook,
     }),
     outbox: new PostgresOutboxSource(db),
     streamPublisher: new RedisStreamBatchPublisher({
@@ -134,6 +168,7 @@ export function createAdapters(input: {
     }),
     consumerOffsets: new PostgresConsumerOffsetStore(db),
     playerAccess,
+    cacheInvalidations,
     lobby: new HttpLobbyClient({
       baseUrl: config.lobbyBaseUrl,
       timeoutMs: config.lobbyTimeoutMs,
@@ -144,6 +179,7 @@ export function createAdapters(input: {
       baseUrl: config.rtmBaseUrl,
       timeoutMs: config.rtmTimeoutMs,
       observe: (operation, outcome, seconds) => metrics.observeRtmCall(operation, outcome, seconds),
+      ...dispatcher,
     }),
   };
 }
@@ -162,6 +198,7 @@ export function createServices(input: {
     ttlMs: input.membershipCache.ttlMs,
     maxGames: input.membershipCache.maxGames,
     telemetry: metrics,
+    invalidations: adapters.cacheInvalidations,
   });
   const notifier = new RuntimeNotifier({
     telemetry: metrics,
@@ -241,5 +278,39 @@ export function createServices(input: {
       engine: adapters.engine,
       clock,
     }),
+    players: new GamePlayersService({
+      runtimeRecords: adapters.runtimeRecords,
+      playerMappings: adapters.playerMappings,
+    }),
+  };
+}
+
+/**
+ * Applies the other replicas' broadcasts to this replica's caches: the
+ * membership rosters and the hot path's runtime view.
+ */
+export function createCacheInvalidationHandler(input: {
+  memberships: Pick<MembershipCache, "drop" | "clear">;
+  runtimeView: Pick<PlayerAccessCache, "invalidate" | "clear">;
+}): CacheInvalidationHandler {
+  const { memberships, runtimeView } = input;
+  return {
+    apply(invalidation) {
+      switch (invalidation.kind) {
+        case "membership":
+          memberships.drop(invalidation.gameId);
+          return;
+        case "runtime":
+          runtimeView.invalidate(invalidation.gameId);
+          return;
+        case "runtime_all":
+          runtimeView.clear();
+          return;
+      }
+    },
+    resync() {
+      memberships.clear();
+      runtimeView.clear();
+    },
   };
 }

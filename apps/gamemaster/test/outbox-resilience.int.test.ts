@@ -1,8 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "@galaxy/testkit";
+import { freePort, startTcpProxy, type TcpProxy } from "@galaxy/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
 import { TurnStack, waitFor } from "./support/turn-stack.js";
 
 // The outbox end to end, with a real PostgreSQL and Redis: Redis cut while
@@ -138,7 +137,10 @@ describe("outbox under failure", () => {
       // Redis down: GM stays in rotation, says so, and the backlog is visible.
       const ready = await s.call("GET", "/readyz");
       expect(ready.status).toBe(200);
-      expect(ready.body).toMatchObject({ status: "degraded", degraded: ["redis"] });
+      expect(ready.body).toMatchObject({
+        status: "degraded",
+        degraded: ["redis", "cache_invalidation"],
+      });
       expect(await metric("gamemaster_outbox_backlog")).toBeGreaterThan(0);
       expect(await metric("gamemaster_outbox_oldest_age_seconds")).toBeGreaterThan(0);
 

@@ -1,6 +1,6 @@
+import { startTcpProxy, type TcpProxy } from "@galaxy/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestGameMaster, type TestGameMaster } from "./support/gamemaster.js";
-import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
 
 let proxy: TcpProxy | undefined;
 let t: TestGameMaster;

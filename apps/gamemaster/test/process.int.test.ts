@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import {
   createIsolatedDatabase,
@@ -7,13 +8,13 @@ import {
   type IsolatedDatabase,
   type IsolatedRedis,
 } from "@galaxy/testkit";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // Runs src/main.ts as a real process (tsx, sources) to check the composition
 // root: config errors, migration failure, readiness and SIGTERM.
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 
 let database: IsolatedDatabase;
 let redis: IsolatedRedis;
@@ -36,11 +37,18 @@ interface Run {
 }
 
 function run(env: Record<string, string>): Run {
-  const child = spawn(tsx, ["--conditions=@galaxy/source", "src/main.ts"], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // tsx as a loader of one node process, not the tsx CLI: the CLI is a wrapper that relays a
+  // signal only if the child acknowledges it within 30 ms, and SIGKILLs it otherwise — a busy
+  // start-up on a loaded machine would then exit 143 instead of running GM's own handler.
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@galaxy/source", "src/main.ts"],
+    {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let err = "";
   child.stdout?.on("data", (chunk) => {
@@ -111,7 +119,10 @@ describe("gamemaster process", () => {
   it("migrates, serves, and stops cleanly on SIGTERM; a second start is a no-op migration", async () => {
     for (let start = 0; start < 2; start += 1) {
       const port = await freePort();
-      const child = run(baseEnv(port));
+      // The first run is named, the second takes the default name (hostname:pid).
+      const named: Record<string, string> =
+        start === 0 ? { GAMEMASTER_INSTANCE_ID: "gm-proc-a" } : {};
+      const child = run({ ...baseEnv(port), ...named });
       await waitReady(port);
       const health = await fetch(`http://127.0.0.1:${port}/healthz`);
       expect(await health.json()).toEqual({ status: "ok" });
@@ -122,7 +133,7 @@ describe("gamemaster process", () => {
         .stdout()
         .split("\n")
         .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as { msg: string; service: string });
+        .map((line) => JSON.parse(line) as { msg: string; service: string; instance_id: string });
       expect(lines.map((line) => line.msg)).toEqual(
         expect.arrayContaining([
           "migrations applied",
@@ -131,6 +142,62 @@ describe("gamemaster process", () => {
         ]),
       );
       expect(lines.every((line) => line.service === "gamemaster")).toBe(true);
+      // baseEnv's 10 s budget is below the default 60 s turn timeout.
+      expect(lines.map((line) => line.msg)).toContain(
+        "shutdown timeout is not above the turn timeout",
+      );
+      const ids = [...new Set(lines.map((line) => line.instance_id))];
+      expect(ids).toHaveLength(1);
+      expect(ids[0]).toBe(start === 0 ? "gm-proc-a" : `${hostname()}:${child.child.pid}`);
     }
+  });
+
+  it("exits 0 at once on SIGTERM while start-up waits for another replica's migration lock", async () => {
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      // The lock runMigrations takes (@galaxy/postgres): another replica is migrating.
+      await holder.query("SELECT pg_advisory_lock(hashtext('galaxy:migrations:gamemaster'))");
+      const port = await freePort();
+      const child = run(baseEnv(port));
+      const deadline = Date.now() + 20_000;
+      while (!child.stdout().includes('"applying migrations"')) {
+        if (Date.now() > deadline || child.child.exitCode !== null) {
+          throw new Error(`no "applying migrations" line:\n${child.stdout()}${child.stderr()}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const sent = Date.now();
+      child.child.kill("SIGTERM");
+      const { code } = await child.exit;
+      expect(code).toBe(0);
+      expect(Date.now() - sent).toBeLessThan(5_000);
+      expect(child.stdout()).toContain('"start-up abandoned on signal"');
+      expect(child.stdout()).toContain('"phase":"migrating"');
+      expect(child.stdout()).not.toContain('"migrations applied"');
+    } finally {
+      await holder.end();
+    }
+  }, 30_000);
+
+  it("exits 0 on SIGTERM during the rest of the start-up, closing what it opened", async () => {
+    const port = await freePort();
+    const child = run(baseEnv(port));
+    const deadline = Date.now() + 20_000;
+    while (!child.stdout().includes('"migrations applied"')) {
+      if (Date.now() > deadline || child.child.exitCode !== null) {
+        throw new Error(`no "migrations applied" line:\n${child.stdout()}${child.stderr()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    child.child.kill("SIGTERM");
+    const { code } = await child.exit;
+    expect(code).toBe(0);
+    const out = child.stdout();
+    // Either the start-up saw the abort at its next step, or it had just finished and stopped.
+    expect(
+      out.includes('"start-up abandoned on signal"') || out.includes('"gamemaster stopped"'),
+    ).toBe(true);
   });
 });

@@ -28,7 +28,11 @@ describe("Redis outage", () => {
   it("stays in rotation with redis shown as degraded in /readyz and still registers runtimes", async () => {
     const ready = await t.call("GET", "/readyz");
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: "degraded", degraded: ["redis"], outbox_backlog: 0 });
+    expect(ready.body).toEqual({
+      status: "degraded",
+      degraded: ["redis", "cache_invalidation"],
+      outbox_backlog: 0,
+    });
 
     await t.call("POST", "/api/v1/internal/engine-versions", {
       version: "1.0.0",

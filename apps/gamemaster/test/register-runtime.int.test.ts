@@ -261,7 +261,7 @@ describe("register-runtime against PostgreSQL, Redis and the engine stub", () =>
     expect((await t.call("GET", `/api/v1/internal/games/${gameId}/runtime`)).status).toBe(404);
   });
 
-  it("answers 404 engine_version_not_found for a missing or deprecated version, writing only a log entry", async () => {
+  it("answers 404 engine_version_not_found for a missing version, writing only a log entry", async () => {
     const missing = await t.call(
       "POST",
       "/api/v1/internal/games/game-nover/runtime",
@@ -269,23 +269,37 @@ describe("register-runtime against PostgreSQL, Redis and the engine stub", () =>
     );
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ error: { code: "engine_version_not_found" } });
+    const rows = await rowsOf("game-nover");
+    expect(rows.records).toEqual([]);
+    expect(rows.log.map((row) => row.error_code)).toEqual(["engine_version_not_found"]);
+  });
 
+  it("registers a runtime whose version was deprecated after Lobby resolved it (decision 100)", async () => {
     await t.call("POST", "/api/v1/internal/engine-versions", {
       version: "0.9.0",
       image_ref: "galaxy/game:0.9.0",
     });
+    const resolved = await t.call("GET", "/api/v1/internal/engine-versions/0.9.0/image-ref");
+    expect(resolved.status).toBe(200);
     await t.call("DELETE", "/api/v1/internal/engine-versions/0.9.0");
-    const deprecated = await t.call(
+
+    const registered = await t.call(
       "POST",
       "/api/v1/internal/games/game-deprecated/runtime",
       registerBody("game-deprecated", { target_engine_version: "0.9.0" }),
     );
-    expect(deprecated.status).toBe(404);
-    for (const gameId of ["game-nover", "game-deprecated"]) {
-      const rows = await rowsOf(gameId);
-      expect(rows.records).toEqual([]);
-      expect(rows.log.map((row) => row.error_code)).toEqual(["engine_version_not_found"]);
-    }
+    expect(registered.status).toBe(201);
+    expect(registered.body).toMatchObject({
+      status: "running",
+      current_engine_version: "0.9.0",
+      current_image_ref: "galaxy/game:0.9.0",
+    });
+    const rows = await rowsOf("game-deprecated");
+    expect(rows.records.map((row) => row.status)).toEqual(["running"]);
+    expect(rows.log.map((row) => row.outcome)).toEqual(["success"]);
+    // Deprecation still stops new resolves.
+    const again = await t.call("GET", "/api/v1/internal/engine-versions/0.9.0/image-ref");
+    expect(again.status).toBe(404);
   });
 
   const member = (user_id: string, race_name: string) => ({ user_id, race_name });
@@ -306,6 +320,7 @@ describe("register-runtime against PostgreSQL, Redis and the engine stub", () =>
       "an invalid semver",
       (id: string) => ({ ...registerBody(id), target_engine_version: "1.4.2.1" }),
     ],
+    ["malformed JSON", () => '{"engine_endpoint": '],
     [
       "an oversized body",
       (id: string) => ({
@@ -315,13 +330,28 @@ describe("register-runtime against PostgreSQL, Redis and the engine stub", () =>
         ),
       }),
     ],
-  ])("refuses %s with a 4xx envelope and writes nothing", async (name, body) => {
+  ])("refuses %s with a 400 envelope, creates nothing and logs the failure", async (name, body) => {
     const gameId = `bad-${name.replaceAll(/[^a-z0-9]+/g, "-")}`;
-    const response = await t.call("POST", `/api/v1/internal/games/${gameId}/runtime`, body(gameId));
+    const response = await t.call(
+      "POST",
+      `/api/v1/internal/games/${gameId}/runtime`,
+      body(gameId),
+      { "x-op-source": "lobby_internal", "x-source-ref": "req-bad" },
+    );
     expect(response.status).toBe(400);
     expect(response.body).toMatchObject({ error: { code: "invalid_request" } });
     const rows = await rowsOf(gameId);
-    expect(rows).toEqual({ records: [], mappings: [], log: [] });
+    expect(rows.records).toEqual([]);
+    expect(rows.mappings).toEqual([]);
+    expect(rows.log).toHaveLength(1);
+    expect(rows.log[0]).toMatchObject({
+      op_kind: "register_runtime",
+      op_source: "lobby_internal",
+      outcome: "failure",
+      source_ref: "req-bad",
+      error_code: "invalid_request",
+      error_message: (response.body as { error: { message: string } }).error.message,
+    });
     const calls = await fetch(`${engine.url}/games/${gameId}/_stub/calls`);
     expect(((await calls.json()) as { calls: unknown[] }).calls).toEqual([]);
   });

@@ -69,6 +69,46 @@ describe("games REST", () => {
     expect(badId.status).toBe(400);
   });
 
+  it.each([
+    ["an out-of-range hour", "0 25 * * *", "hour"],
+    ["six fields (seconds)", "0 0 0 * * *", "expected exactly 5 fields"],
+    ["a descriptor", "@hourly", "@"],
+    ["a non-UTC time zone", "TZ=Europe/Berlin 0 * * * *", "UTC"],
+  ])(
+    "refuses a game whose turn schedule has %s with the cron parser's reason, creating nothing",
+    async (_name, schedule, reason) => {
+      const { request, service } = createHarness();
+      const response = await request("POST", "/api/v1/games", {
+        ...newGame,
+        game_id: "bad-cron",
+        turn_schedule: schedule,
+      });
+      expect(response.status).toBe(400);
+      const message = (response.body as { error: { code: string; message: string } }).error;
+      expect(message.code).toBe("invalid_request");
+      expect(message.message).toContain("turn_schedule");
+      expect(message.message).toContain(reason);
+      expect(service.listGames()).toEqual([]);
+    },
+  );
+
+  it("accepts every schedule Game Master accepts (robfig grammar)", async () => {
+    const { request } = createHarness();
+    for (const [index, schedule] of [
+      "* * * * *",
+      "*/15 9-17 * * MON-FRI",
+      "0 0 1,15 * ?",
+      "TZ=UTC 5 4 * * *",
+    ].entries()) {
+      const response = await request("POST", "/api/v1/games", {
+        ...newGame,
+        game_id: `cron-${index}`,
+        turn_schedule: schedule,
+      });
+      expect(response.status, schedule).toBe(201);
+    }
+  });
+
   it("answers not_found for an unknown game and an unknown route", async () => {
     const { request } = createHarness();
     expect(await request("GET", "/api/v1/games/nope")).toMatchObject({

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { validate as validateCron } from "@galaxy/cronutil";
 import {
   createErrorHandler,
   errorEnvelope,
@@ -35,7 +36,17 @@ export const CreateGameSchema = z.strictObject({
   target_engine_version: z
     .string()
     .regex(/^[0-9A-Za-z][0-9A-Za-z.+-]{0,63}$/, "must be a version such as 1.2.3"),
-  turn_schedule: z.string().trim().min(1).max(200),
+  // The same parser Game Master schedules with: a schedule GM would refuse at register-runtime
+  // is refused here, when the game is created, instead of after RTM started its container.
+  turn_schedule: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .superRefine((expr, ctx) => {
+      const result = validateCron(expr);
+      if (!result.valid) ctx.addIssue({ code: "custom", message: result.error.message });
+    }),
   min_players: z.number().int().min(1).max(1_000).optional(),
 });
 

@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       startJobsStream: "runtime:start_jobs",
       jobResultsStream: "runtime:job_results",
       gmEventsStream: "gm:lobby_events",
+      notificationIntentsStream: "notification:intents",
       logLevel: "info",
     });
   });
@@ -26,6 +27,7 @@ describe("loadConfig", () => {
       LOBBY_STUB_START_JOBS_STREAM: "a",
       LOBBY_STUB_JOB_RESULTS_STREAM: "b",
       LOBBY_STUB_GM_EVENTS_STREAM: "c",
+      LOBBY_STUB_NOTIFICATION_INTENTS_STREAM: "d",
       LOG_LEVEL: "debug",
     });
     expect(config).toMatchObject({
@@ -37,6 +39,7 @@ describe("loadConfig", () => {
       startJobsStream: "a",
       jobResultsStream: "b",
       gmEventsStream: "c",
+      notificationIntentsStream: "d",
       logLevel: "debug",
     });
   });

@@ -10,6 +10,7 @@ export interface LobbyStubConfig {
   startJobsStream: string;
   jobResultsStream: string;
   gmEventsStream: string;
+  notificationIntentsStream: string;
   logLevel: string;
 }
 
@@ -79,6 +80,7 @@ const envSchema = z.object({
   LOBBY_STUB_START_JOBS_STREAM: nonEmpty.default("runtime:start_jobs"),
   LOBBY_STUB_JOB_RESULTS_STREAM: nonEmpty.default("runtime:job_results"),
   LOBBY_STUB_GM_EVENTS_STREAM: nonEmpty.default("gm:lobby_events"),
+  LOBBY_STUB_NOTIFICATION_INTENTS_STREAM: nonEmpty.default("notification:intents"),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
 });
 
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LobbyStubConfi
     startJobsStream: env_.LOBBY_STUB_START_JOBS_STREAM,
     jobResultsStream: env_.LOBBY_STUB_JOB_RESULTS_STREAM,
     gmEventsStream: env_.LOBBY_STUB_GM_EVENTS_STREAM,
+    notificationIntentsStream: env_.LOBBY_STUB_NOTIFICATION_INTENTS_STREAM,
     logLevel: env_.LOG_LEVEL,
   };
 }

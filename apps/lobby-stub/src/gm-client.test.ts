@@ -15,19 +15,16 @@ function clientWith(respond: (seen: Seen) => Response | Promise<Response>, timeo
     baseUrl: "http://gm.test/",
     timeoutMs,
     onCall: (record) => records.push(record),
-    fetch: async (input, init) => {
+    fetch: async (request) => {
+      const text = await request.text();
       const entry: Seen = {
-        url: String(input),
-        method: init?.method ?? "GET",
-        headers: new Headers(init?.headers),
-        body: typeof init?.body === "string" ? init.body : null,
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        body: text === "" ? null : text,
       };
       seen.push(entry);
-      const signal = init?.signal;
-      return await new Promise<Response>((resolve, reject) => {
-        signal?.addEventListener("abort", () => reject(signal.reason));
-        Promise.resolve(respond(entry)).then(resolve, reject);
-      });
+      return await respond(entry);
     },
   });
   return { client, seen, records };

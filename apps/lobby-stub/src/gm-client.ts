@@ -1,7 +1,16 @@
+import {
+  createGameMasterClient,
+  describeNetworkError,
+  type GameMasterClient,
+  isGameMasterError,
+} from "@galaxy/gamemaster-client";
+
 /**
- * HTTP client for the four Game Master internal operations the Lobby calls (docs/reference.md#operations).
- * It never throws for an HTTP or network outcome: each call resolves to a {@link GmResult}
- * so the start flow can tell "GM said no" from "GM was not there".
+ * The four Game Master internal operations the Lobby calls
+ * (docs/reference.md#operations), over the typed `@galaxy/gamemaster-client`
+ * (generated from GM's contract). It never throws for an HTTP or network
+ * outcome: each call resolves to a {@link GmResult} so the start flow can
+ * tell "GM said no" from "GM was not there".
  */
 
 /** Operation source header value the Lobby sends on every GM call. */
@@ -63,82 +72,61 @@ export interface GmClientOptions {
   baseUrl: string;
   timeoutMs: number;
   /** Injected in unit tests to route calls into an in-process fake GM. */
-  fetch?: typeof fetch;
+  fetch?: (request: Request) => Promise<Response>;
   /** Called after every call, whatever its outcome. */
   onCall?: (record: GmCallRecord) => void;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) {
-    if (error.name === "TimeoutError" || error.name === "AbortError") return "timeout";
-    const cause = error.cause;
-    if (cause instanceof Error && cause.message !== "") return `${error.message}: ${cause.message}`;
-    return error.message;
-  }
-  return String(error);
-}
-
-/** Creates a {@link GmClient} over `fetch` with a per-call timeout. */
+/** Creates a {@link GmClient} over the generated GM client with a per-call timeout. */
 export function createGmClient(options: GmClientOptions): GmClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, "");
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.fetch ?? ((request: Request) => fetch(request));
 
   async function call<T>(
     operation: string,
-    method: string,
-    path: string,
     gameId: string | null,
-    body?: unknown,
+    body: unknown,
+    send: (gm: GameMasterClient) => Promise<T>,
   ): Promise<GmResult<T>> {
     const startedAt = Date.now();
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      "x-op-source": OP_SOURCE_LOBBY,
+    // One client per call, so the request and the status it got are this call's own.
+    let seen: { method: string; path: string; status: number | null } = {
+      method: "",
+      path: "",
+      status: null,
     };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    const gm = createGameMasterClient({
+      baseUrl: options.baseUrl,
+      opSource: OP_SOURCE_LOBBY,
+      timeoutMs: options.timeoutMs,
+      fetch: async (request) => {
+        const url = new URL(request.url);
+        seen = { method: request.method, path: url.pathname + url.search, status: null };
+        const response = await doFetch(request);
+        seen.status = response.status;
+        return response;
+      },
+    });
     let result: GmResult<T>;
     try {
-      const response = await doFetch(`${baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-      const text = await response.text();
-      let parsed: unknown = null;
-      if (text !== "") {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = text;
-        }
-      }
-      if (response.ok) {
-        result = { kind: "ok", status: response.status, body: parsed as T };
-      } else {
-        const envelope = isRecord(parsed) && isRecord(parsed.error) ? parsed.error : undefined;
-        result = {
-          kind: "error",
-          status: response.status,
-          code: typeof envelope?.code === "string" ? envelope.code : `http_${response.status}`,
-          message:
-            typeof envelope?.message === "string"
-              ? envelope.message
-              : `GM answered ${response.status}`,
-        };
-      }
+      const answer = await send(gm);
+      result = { kind: "ok", status: seen.status ?? 200, body: answer };
     } catch (error) {
-      result = { kind: "unreachable", message: describeError(error) };
+      if (!isGameMasterError(error)) throw error;
+      result =
+        error.kind === "unreachable"
+          ? { kind: "unreachable", message: describeNetworkError(error.cause) }
+          : {
+              kind: "error",
+              status: error.httpStatus ?? seen.status ?? 0,
+              code: error.remoteCode,
+              message: error.message,
+            };
     }
     options.onCall?.({
       at: new Date(startedAt).toISOString(),
       operation,
-      method,
-      path,
+      method: seen.method,
+      path: seen.path,
       game_id: gameId,
       request_body: body ?? null,
       status: result.kind === "unreachable" ? null : result.status,
@@ -154,25 +142,18 @@ export function createGmClient(options: GmClientOptions): GmClient {
     return result;
   }
 
-  const game = (gameId: string) => `/api/v1/internal/games/${encodeURIComponent(gameId)}`;
-
   return {
     resolveImageRef: (version) =>
-      call(
-        "internalResolveEngineVersionImageRef",
-        "GET",
-        `/api/v1/internal/engine-versions/${encodeURIComponent(version)}/image-ref`,
-        null,
-      ),
+      call("internalResolveEngineVersionImageRef", null, undefined, async (gm) => ({
+        image_ref: await gm.resolveImageRef(version),
+      })),
     registerRuntime: (gameId, body) =>
-      call("internalRegisterRuntime", "POST", `${game(gameId)}/runtime`, gameId, body),
-    liveness: (gameId) => call("internalGameLiveness", "GET", `${game(gameId)}/liveness`, gameId),
+      call("internalRegisterRuntime", gameId, body, (gm) => gm.registerRuntime(gameId, body)),
+    liveness: (gameId) =>
+      call("internalGameLiveness", gameId, undefined, (gm) => gm.liveness(gameId)),
     invalidateMemberships: (gameId) =>
-      call(
-        "internalInvalidateMemberships",
-        "POST",
-        `${game(gameId)}/memberships/invalidate`,
-        gameId,
+      call("internalInvalidateMemberships", gameId, undefined, (gm) =>
+        gm.invalidateMemberships(gameId),
       ),
   };
 }

@@ -1,3 +1,4 @@
+import { publish as publishIntent } from "@galaxy/notificationintent";
 import {
   closeRedis,
   createRedis,
@@ -30,8 +31,14 @@ export type {
   RuntimeRecordView,
 } from "./gm-client.js";
 export { createGmClient, OP_SOURCE_LOBBY } from "./gm-client.js";
-export type { EntryOutcome, LobbyServiceDeps, StartJob, StartJobPublisher } from "./service.js";
-export { LobbyService } from "./service.js";
+export type {
+  EntryOutcome,
+  IntentPublisher,
+  LobbyServiceDeps,
+  StartJob,
+  StartJobPublisher,
+} from "./service.js";
+export { INTENT_PRODUCER, LobbyService } from "./service.js";
 export type {
   Game,
   GameStatus,
@@ -61,6 +68,8 @@ export interface LobbyStubOptions {
   startJobsStream?: string;
   jobResultsStream?: string;
   gmEventsStream?: string;
+  /** Where `lobby.runtime_paused_after_start` goes; default `notification:intents`. */
+  notificationIntentsStream?: string;
   logger?: Logger;
   /** Used when no logger is given; "silent" by default so test output stays clean. */
   logLevel?: string;
@@ -118,6 +127,13 @@ export async function startLobbyStub(options: LobbyStubOptions): Promise<LobbySt
     startJobs: {
       publish: async (job) => {
         await xaddFlat(redis, startJobsStream, { ...job });
+      },
+    },
+    intents: {
+      publish: async (intent) => {
+        await publishIntent(redis, intent, {
+          stream: options.notificationIntentsStream ?? "notification:intents",
+        });
       },
     },
   });

@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     startJobsStream: config.startJobsStream,
     jobResultsStream: config.jobResultsStream,
     gmEventsStream: config.gmEventsStream,
+    notificationIntentsStream: config.notificationIntentsStream,
     logger,
   });
 

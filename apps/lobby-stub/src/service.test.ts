@@ -106,6 +106,47 @@ describe("job results", () => {
     expect(harness.telemetry.counter("games_paused")).toBe(1);
   });
 
+  it("announces the pause with the lobby.runtime_paused_after_start admin intent", async () => {
+    const harness = await startedGame();
+    harness.fakeGm.down = true;
+    await harness.service.handleJobResult(success());
+    expect(harness.intents).toEqual([
+      expect.objectContaining({
+        notification_type: "lobby.runtime_paused_after_start",
+        producer: "lobby",
+        audience_kind: "admin",
+        recipient_user_ids: [],
+        payload: expect.objectContaining({
+          game_id: "g1",
+          image_ref: "galaxy/game:1.2.3",
+          engine_endpoint: ENDPOINT,
+          error_code: "service_unavailable",
+        }),
+      }),
+    ]);
+    // A resume whose re-register also fails keeps the game paused without a second alert.
+    await harness.request("POST", "/api/v1/games/g1/resume");
+    expect(harness.service.getGame("g1").status).toBe("paused");
+    expect(harness.intents).toHaveLength(1);
+  });
+
+  it("keeps the pause when the alert cannot be published", async () => {
+    const harness = await startedGame();
+    harness.fakeGm.down = true;
+    harness.publisher.intentsFailing = true;
+    await harness.service.handleJobResult(success());
+    expect(harness.service.getGame("g1").status).toBe("paused");
+    expect(harness.telemetry.counter("pause_intent_failures")).toBe(1);
+  });
+
+  it("publishes no pause alert when GM refuses register-runtime (no paused game)", async () => {
+    const harness = await startedGame();
+    harness.fakeGm.behaviours.register = { status: 409, code: "conflict" };
+    await harness.service.handleJobResult(success());
+    expect(harness.service.getGame("g1").status).toBe("start_failed");
+    expect(harness.intents).toEqual([]);
+  });
+
   it("pauses the game when GM answers 503 service_unavailable", async () => {
     const harness = await startedGame();
     harness.fakeGm.behaviours.register = { status: 503, code: "service_unavailable" };
@@ -173,21 +214,36 @@ describe("resume", () => {
     expect(harness.fakeGm.callsOf("register")).toHaveLength(1);
   });
 
-  it("treats a runtime in turn generation as running", async () => {
-    const harness = await pausedGame();
-    harness.fakeGm.runtimes.set("g1", {
-      game_id: "g1",
-      status: "generation_in_progress",
-      engine_endpoint: ENDPOINT,
-      current_turn: 3,
-      members: [],
-    });
-    const response = await harness.request("POST", "/api/v1/games/g1/resume");
-    expect(response.body).toMatchObject({
-      status: "running",
-      runtime_status: "generation_in_progress",
-    });
-  });
+  it.each(["generation_in_progress", "generation_failed", "engine_unreachable", "starting"])(
+    "stays paused with 503 while GM's liveness says %s is not ready",
+    async (status) => {
+      const harness = await pausedGame();
+      harness.fakeGm.runtimes.set("g1", {
+        game_id: "g1",
+        status,
+        engine_endpoint: ENDPOINT,
+        current_turn: 3,
+        members: [],
+      });
+      const response = await harness.request("POST", "/api/v1/games/g1/resume");
+      expect(response).toMatchObject({
+        status: 503,
+        body: { error: { code: "service_unavailable", message: expect.stringContaining(status) } },
+      });
+      expect(harness.service.getGame("g1").status).toBe("paused");
+      // GM answered: the Lobby does not try to register the runtime a second time.
+      expect(harness.fakeGm.callsOf("register")).toHaveLength(1);
+      expect(harness.telemetry.counter("resume_failures")).toBe(1);
+
+      // Once liveness says ready, the same resume succeeds.
+      const runtime = harness.fakeGm.runtimes.get("g1");
+      if (runtime) runtime.status = "running";
+      expect(await harness.request("POST", "/api/v1/games/g1/resume")).toMatchObject({
+        status: 200,
+        body: { status: "running" },
+      });
+    },
+  );
 
   it("re-registers with the saved endpoint when GM has no runtime", async () => {
     const harness = await pausedGame();

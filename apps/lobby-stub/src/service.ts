@@ -1,4 +1,5 @@
 import { GalaxyError, isErrorCode } from "@galaxy/errors";
+import { intents, type NotificationIntent } from "@galaxy/notificationintent";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { GmClient, GmResult, RuntimeRecordView } from "./gm-client.js";
@@ -26,11 +27,21 @@ export interface StartJobPublisher {
   publish(job: StartJob): Promise<void>;
 }
 
+/** Publishes notification intents; Redis in production, an array in unit tests. */
+export interface IntentPublisher {
+  publish(intent: NotificationIntent): Promise<void>;
+}
+
+/** The `producer` of the intents the Lobby publishes. */
+export const INTENT_PRODUCER = "lobby";
+
 /** Dependencies of {@link LobbyService}. */
 export interface LobbyServiceDeps {
   state: LobbyState;
   gm: GmClient;
   startJobs: StartJobPublisher;
+  /** Where the admin intent of a game paused after its start goes. */
+  intents: IntentPublisher;
   telemetry: StubTelemetry;
   logger: Logger;
   now?: () => Date;
@@ -138,6 +149,7 @@ export class LobbyService {
   readonly #state: LobbyState;
   readonly #gm: GmClient;
   readonly #startJobs: StartJobPublisher;
+  readonly #intents: IntentPublisher;
   readonly #telemetry: StubTelemetry;
   readonly #logger: Logger;
   readonly #now: () => Date;
@@ -150,6 +162,7 @@ export class LobbyService {
     this.#state = deps.state;
     this.#gm = deps.gm;
     this.#startJobs = deps.startJobs;
+    this.#intents = deps.intents;
     this.#telemetry = deps.telemetry;
     this.#logger = deps.logger;
     this.#now = deps.now ?? (() => new Date());
@@ -339,9 +352,10 @@ export class LobbyService {
   }
 
   /**
-   * Resumes a `paused` game: asks GM whether the runtime exists (liveness). Exists → `running`
-   * (or `finished` if GM says so); 404 → register-runtime again with the saved engine endpoint;
-   * GM still unavailable → `service_unavailable` and the game stays `paused`.
+   * Resumes a `paused` game: asks GM's liveness. `ready` → `running`; `finished` → `finished`;
+   * `stopped` → `conflict`; any other not-ready status → `service_unavailable` and the game stays
+   * `paused`; 404 → register-runtime again with the saved engine endpoint; GM still unavailable →
+   * `service_unavailable` and the game stays `paused`.
    */
   async resumeGame(gameId: string): Promise<Game> {
     const game = this.getGame(gameId);
@@ -353,6 +367,7 @@ export class LobbyService {
       const liveness = await this.#gm.liveness(gameId);
       if (liveness.kind === "ok") {
         const status = typeof liveness.body?.status === "string" ? liveness.body.status : "";
+        const ready = liveness.body?.ready === true;
         if (status === "finished") {
           return this.#resumed(
             this.#state.transition(gameId, ["paused"], "finished", {
@@ -365,6 +380,16 @@ export class LobbyService {
         if (status === "stopped") {
           this.#telemetry.increment("resume_failures");
           throw new GalaxyError("conflict", "the runtime was stopped on Game Master");
+        }
+        if (!ready) {
+          // GM answered, but its runtime is not serving (starting, mid-turn, failed or without
+          // its engine): the game stays paused until liveness says ready.
+          this.#telemetry.increment("resume_failures");
+          log.warn({ runtime_status: status }, "runtime not ready; game stays paused");
+          throw new GalaxyError(
+            "service_unavailable",
+            `Game Master reports the runtime ${status === "" ? "without a status" : `as ${status}`}, not ready; the game stays paused`,
+          );
         }
         return this.#resumed(
           this.#state.transition(gameId, ["paused"], "running", {
@@ -504,6 +529,9 @@ export class LobbyService {
         start_error: startError,
       });
       log.warn({ result }, "Game Master unavailable after the container started; game paused");
+      if (from !== "paused") {
+        await this.#announcePause(game, endpoint, startError);
+      }
     } else {
       this.#telemetry.increment("games_start_failed");
       this.#state.transition(gameId, [from], "start_failed", {
@@ -513,6 +541,38 @@ export class LobbyService {
       log.warn({ result }, "Game Master refused register-runtime; game start_failed");
     }
     return result;
+  }
+
+  /**
+   * Tells the operators that a started container runs while GM does not track it
+   * (`lobby.runtime_paused_after_start`). Best effort: the pause is the Lobby's fact and stands
+   * whether or not the alert goes out.
+   */
+  async #announcePause(
+    game: Game,
+    endpoint: string,
+    error: { code: string; message: string },
+  ): Promise<void> {
+    try {
+      await this.#intents.publish(
+        intents.lobbyRuntimePausedAfterStart({
+          producer: INTENT_PRODUCER,
+          gameId: game.game_id,
+          imageRef: game.image_ref ?? "(unknown)",
+          engineEndpoint: endpoint,
+          errorCode: error.code,
+          errorMessage: error.message,
+          pausedAt: this.#now(),
+        }),
+      );
+      this.#telemetry.increment("pause_intents_published");
+    } catch (publishError) {
+      this.#telemetry.increment("pause_intent_failures");
+      this.#logger.error(
+        { err: publishError, game_id: game.game_id },
+        "lobby.runtime_paused_after_start intent not published",
+      );
+    }
   }
 
   #resumed(game: Game | null, log: Logger): Game {

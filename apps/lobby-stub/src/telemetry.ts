@@ -11,6 +11,8 @@ export const COUNTER_NAMES = [
   "register_runtime_success",
   "register_runtime_failures",
   "games_paused",
+  "pause_intents_published",
+  "pause_intent_failures",
   "games_start_failed",
   "resume_success",
   "resume_failures",

@@ -89,9 +89,8 @@ export class FakeGm {
   }
 
   /** A `fetch` that routes into the fake in-process; "drop" throws like a refused connection. */
-  readonly fetch: typeof fetch = async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    const response = await this.app.request(url, init);
+  readonly fetch = async (request: Request): Promise<Response> => {
+    const response = await this.app.request(request);
     if (response.headers.get("x-fake-gm-drop") === "1") throw new TypeError("fetch failed");
     return response;
   };

@@ -1,3 +1,4 @@
+import type { NotificationIntent } from "@galaxy/notificationintent";
 import { pino } from "pino";
 import { createLobbyStubApp } from "../src/app.js";
 import { createGmClient } from "../src/gm-client.js";
@@ -19,7 +20,8 @@ export function createHarness() {
     onCall: (record) => telemetry.recordCall(record),
   });
   const jobs: StartJob[] = [];
-  const publisher = { failing: false };
+  const publisher = { failing: false, intentsFailing: false };
+  const intents: NotificationIntent[] = [];
   const service = new LobbyService({
     state,
     gm,
@@ -29,6 +31,12 @@ export function createHarness() {
       publish: async (job) => {
         if (publisher.failing) throw new Error("redis down");
         jobs.push(job);
+      },
+    },
+    intents: {
+      publish: async (intent) => {
+        if (publisher.intentsFailing) throw new Error("redis down");
+        intents.push(intent);
       },
     },
   });
@@ -60,5 +68,16 @@ export function createHarness() {
     }
   }
 
-  return { fakeGm, telemetry, state, service, app, jobs, publisher, request, gameWithMembers };
+  return {
+    fakeGm,
+    telemetry,
+    state,
+    service,
+    app,
+    jobs,
+    intents,
+    publisher,
+    request,
+    gameWithMembers,
+  };
 }

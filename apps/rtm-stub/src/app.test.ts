@@ -36,8 +36,15 @@ async function calls(): Promise<StubCall[]> {
 beforeEach(() => {
   state = new RtmStubState();
   events = new FakeEventPublisher();
-  app = createRtmStubApp({ state, events, now: () => NOW });
+  app = createRtmStubApp({ state, events, now: () => NOW, lifecycleEventDelayMs: 0 });
 });
+
+async function healthEventsSoon(count: number) {
+  for (let attempt = 0; attempt < 50 && events.healthEvents.length < count; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return events.healthEvents;
+}
 
 describe("rtm stub REST", () => {
   it("answers /healthz", async () => {
@@ -102,6 +109,50 @@ describe("rtm stub REST", () => {
 
   it("answers unknown routes with not_found", async () => {
     await expectError(Promise.resolve(app.request("/api/v1/nope")), 404, "not_found");
+  });
+});
+
+describe("rtm stub container events (as the real RTM's Docker events)", () => {
+  it("publishes container_exited after a successful stop", async () => {
+    await post("/api/v1/internal/runtimes/g-1/stop", { reason: "cancelled" });
+    expect(await healthEventsSoon(1)).toEqual([
+      {
+        game_id: "g-1",
+        container_id: containerIdFor("g-1"),
+        event_type: "container_exited",
+        occurred_at_ms: NOW,
+        details: { exit_code: 0, reason: "cancelled" },
+      },
+    ]);
+  });
+
+  it("publishes container_started after a successful patch", async () => {
+    await post("/api/v1/internal/runtimes/g-1/patch", { image_ref: "galaxy/game:1.2.4" });
+    expect(await healthEventsSoon(1)).toEqual([
+      {
+        game_id: "g-1",
+        container_id: containerIdFor("g-1"),
+        event_type: "container_started",
+        occurred_at_ms: NOW,
+        details: { image_ref: "galaxy/game:1.2.4" },
+      },
+    ]);
+  });
+
+  it("publishes nothing for a failed or invalid stop or patch", async () => {
+    await post("/_stub/fail-next", { operation: "stop" });
+    await post("/api/v1/internal/runtimes/g/stop", { reason: "admin_request" });
+    await post("/api/v1/internal/runtimes/g/patch", { image_ref: "" });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(events.healthEvents).toEqual([]);
+  });
+
+  it("still answers the call when the event cannot be published", async () => {
+    events.failNextPublish = true;
+    const res = await post("/api/v1/internal/runtimes/g/stop", { reason: "admin_request" });
+    expect(res.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(events.healthEvents).toEqual([]);
   });
 });
 

@@ -26,7 +26,15 @@ export interface RtmStubDeps {
   events: RtmEventPublisher;
   logger?: RtmStubLogger;
   now?: () => number;
+  /**
+   * How long after answering a stop or patch the stub publishes the container's health event
+   * (Docker's event reaches RTM's listener about when the call returns); default 50 ms.
+   */
+  lifecycleEventDelayMs?: number;
 }
+
+/** Default delay of the health event that follows a stop or a patch. */
+export const DEFAULT_LIFECYCLE_EVENT_DELAY_MS = 50;
 
 const DEFAULT_FAILURE_CODE = {
   stop: "internal_error",
@@ -64,6 +72,34 @@ function statusForCode(code: string): number {
 export function createRtmStubApp(deps: RtmStubDeps): Hono {
   const { state, events, logger } = deps;
   const now = deps.now ?? Date.now;
+  const eventDelayMs = deps.lifecycleEventDelayMs ?? DEFAULT_LIFECYCLE_EVENT_DELAY_MS;
+
+  // What the real RTM's Docker event listener reports after the call: the stopped container
+  // exited; the patched one was started from the new image. Best effort, like Docker events.
+  const reportLifecycle = (gameId: string, parsed: { reason: string } | { image_ref: string }) => {
+    const event =
+      "reason" in parsed
+        ? {
+            event_type: "container_exited" as const,
+            details: { exit_code: 0, reason: parsed.reason },
+          }
+        : { event_type: "container_started" as const, details: { image_ref: parsed.image_ref } };
+    setTimeout(() => {
+      events
+        .publishHealthEvent({
+          game_id: gameId,
+          container_id: containerIdFor(gameId),
+          occurred_at_ms: now(),
+          ...event,
+        })
+        .catch((error: unknown) =>
+          logger?.warn(
+            { err: error, game_id: gameId, event_type: event.event_type },
+            "health event not published",
+          ),
+        );
+    }, eventDelayMs).unref?.();
+  };
   const app = new Hono();
 
   app.onError(logger === undefined ? createErrorHandler() : createErrorHandler({ logger }));
@@ -118,6 +154,7 @@ export function createRtmStubApp(deps: RtmStubDeps): Hono {
       at: at(),
     });
     logger?.info({ game_id: gameId, body: parsed }, `runtime ${name}`);
+    reportLifecycle(gameId, parsed);
     return "reason" in parsed
       ? c.json({ game_id: gameId, status: "stopped" })
       : c.json({ game_id: gameId, image_ref: parsed.image_ref });

@@ -13,6 +13,7 @@ describe("rtm stub config", () => {
         startJobs: "runtime:start_jobs",
         jobResults: "runtime:job_results",
         healthEvents: "runtime:health_events",
+        notificationIntents: "notification:intents",
       },
       logLevel: "info",
     });
@@ -27,6 +28,7 @@ describe("rtm stub config", () => {
       RTM_STUB_START_JOBS_STREAM: "a",
       RTM_STUB_JOB_RESULTS_STREAM: "b",
       RTM_STUB_HEALTH_EVENTS_STREAM: "c",
+      RTM_STUB_NOTIFICATION_INTENTS_STREAM: "d",
       LOG_LEVEL: "warn",
     });
     expect(config).toMatchObject({
@@ -34,7 +36,7 @@ describe("rtm stub config", () => {
       redisUrl: "redis://redis:6379/5",
       keyPrefix: "t1:",
       engineBaseUrl: "http://engine:8090",
-      streams: { startJobs: "a", jobResults: "b", healthEvents: "c" },
+      streams: { startJobs: "a", jobResults: "b", healthEvents: "c", notificationIntents: "d" },
       logLevel: "warn",
     });
   });

@@ -12,6 +12,7 @@ const EnvSchema = z.object({
   RTM_STUB_START_JOBS_STREAM: nonEmpty.default(DEFAULT_STREAMS.startJobs),
   RTM_STUB_JOB_RESULTS_STREAM: nonEmpty.default(DEFAULT_STREAMS.jobResults),
   RTM_STUB_HEALTH_EVENTS_STREAM: nonEmpty.default(DEFAULT_STREAMS.healthEvents),
+  RTM_STUB_NOTIFICATION_INTENTS_STREAM: nonEmpty.default(DEFAULT_STREAMS.notificationIntents),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -52,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RtmStubConfig 
       startJobs: data.RTM_STUB_START_JOBS_STREAM,
       jobResults: data.RTM_STUB_JOB_RESULTS_STREAM,
       healthEvents: data.RTM_STUB_HEALTH_EVENTS_STREAM,
+      notificationIntents: data.RTM_STUB_NOTIFICATION_INTENTS_STREAM,
     },
     logLevel: data.LOG_LEVEL,
   };

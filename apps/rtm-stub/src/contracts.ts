@@ -36,6 +36,8 @@ export interface RtmStreams {
   startJobs: string;
   jobResults: string;
   healthEvents: string;
+  /** Where the admin intents of a failed start go (`@galaxy/notificationintent`). */
+  notificationIntents: string;
 }
 
 /** The default stream names (docs/reference.md#streams). */
@@ -43,7 +45,21 @@ export const DEFAULT_STREAMS: Readonly<RtmStreams> = Object.freeze({
   startJobs: "runtime:start_jobs",
   jobResults: "runtime:job_results",
   healthEvents: "runtime:health_events",
+  notificationIntents: "notification:intents",
 });
+
+/** The `producer` of the intents the stub publishes, as the real Runtime Manager names itself. */
+export const INTENT_PRODUCER = "rtmanager";
+
+/** The admin intent type announcing a failed start with `errorCode`. */
+export function startFailureIntentType(
+  errorCode: string,
+): "runtime.image_pull_failed" | "runtime.start_config_invalid" | "runtime.container_start_failed" {
+  if (errorCode === "image_pull_failed") return "runtime.image_pull_failed";
+  if (errorCode === "start_config_invalid") return "runtime.start_config_invalid";
+  // container_start_failed, and any other reason the container did not come up.
+  return "runtime.container_start_failed";
+}
 
 /** Default base URL of the engine stub (its default port). */
 export const DEFAULT_ENGINE_BASE_URL = "http://127.0.0.1:8090";

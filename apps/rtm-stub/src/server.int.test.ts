@@ -1,3 +1,4 @@
+import { decode } from "@galaxy/notificationintent";
 import { closeRedis, createRedis, xaddFlat } from "@galaxy/redisconn";
 import { createIsolatedRedis, type IsolatedRedis } from "@galaxy/testkit";
 import type { Redis } from "ioredis";
@@ -132,6 +133,19 @@ describe("rtm stub against a real Redis", () => {
       error_message: "manifest unknown",
     });
     expect(await redis.xlen(DEFAULT_STREAMS.healthEvents)).toBe(0);
+    const [intent] = await waitForEntries(redis, DEFAULT_STREAMS.notificationIntents, 1);
+    expect(decode(intent?.fields ?? {})).toMatchObject({
+      notification_type: "runtime.image_pull_failed",
+      producer: "rtmanager",
+      audience_kind: "admin",
+      recipient_user_ids: [],
+      payload: {
+        game_id: "game-2",
+        image_ref: "galaxy/game:0.0.0-missing",
+        error_code: "image_pull_failed",
+        error_message: "manifest unknown",
+      },
+    });
   });
 
   it("publishes a health event through the control with the documented fields", async () => {
@@ -191,6 +205,17 @@ describe("rtm stub against a real Redis", () => {
       body: JSON.stringify({ reason: "cancelled" }),
     });
     expect(await stop.json()).toEqual({ game_id: "game-6", status: "stopped" });
-    expect(running.state.listCalls()).toHaveLength(1);
+    const patch = await fetch(`${running.url}/api/v1/internal/runtimes/game-6/patch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ image_ref: "galaxy/game:1.0.1" }),
+    });
+    expect(await patch.json()).toEqual({ game_id: "game-6", image_ref: "galaxy/game:1.0.1" });
+    expect(running.state.listCalls()).toHaveLength(2);
+    const events = await waitForEntries(redis, DEFAULT_STREAMS.healthEvents, 2);
+    expect(events.map((entry) => [entry.fields.event_type, entry.fields.details])).toEqual([
+      ["container_exited", JSON.stringify({ exit_code: 0, reason: "cancelled" })],
+      ["container_started", JSON.stringify({ image_ref: "galaxy/game:1.0.1" })],
+    ]);
   });
 });

@@ -79,6 +79,42 @@ describe("handleStartJob", () => {
     expect(context.events.jobResults[1]?.outcome).toBe("success");
   });
 
+  it.each([
+    ["image_pull_failed", "runtime.image_pull_failed"],
+    ["container_start_failed", "runtime.container_start_failed"],
+    ["start_config_invalid", "runtime.start_config_invalid"],
+    ["docker_unavailable", "runtime.container_start_failed"],
+  ])("publishes the admin intent of a %s start before the failure result", async (code, type) => {
+    context.state.arm("start", { errorCode: code, errorMessage: "it broke", status: 500 });
+    await handleStartJob(
+      job({ game_id: "g", image_ref: "galaxy/game:1.0.0", requested_at_ms: "1" }, "7-1"),
+      context,
+    );
+    expect(context.events.intents).toEqual([
+      {
+        notification_type: type,
+        producer: "rtmanager",
+        audience_kind: "admin",
+        recipient_user_ids: [],
+        idempotency_key: `${type}:g:7-1`,
+        occurred_at_ms: NOW,
+        payload: {
+          game_id: "g",
+          image_ref: "galaxy/game:1.0.0",
+          error_code: code,
+          error_message: "it broke",
+          attempted_at_ms: NOW,
+        },
+      },
+    ]);
+    expect(context.events.jobResults.map((r) => r.outcome)).toEqual(["failure"]);
+  });
+
+  it("publishes no intent for a successful start", async () => {
+    await handleStartJob(job({ game_id: "g", image_ref: "img", requested_at_ms: "1" }), context);
+    expect(context.events.intents).toEqual([]);
+  });
+
   it("keeps an armed failure when publishing it fails, so the retry fails too", async () => {
     context.state.arm("start", {
       errorCode: "start_config_invalid",
@@ -99,6 +135,9 @@ describe("handleStartJob", () => {
       outcome: "failure",
       error_code: "start_config_invalid",
     });
+    expect(context.events.intents.map((i) => i.notification_type)).toEqual([
+      "runtime.start_config_invalid",
+    ]);
   });
 
   it("skips a job without game_id", async () => {

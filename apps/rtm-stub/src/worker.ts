@@ -1,3 +1,4 @@
+import { intents } from "@galaxy/notificationintent";
 import {
   type StreamEntry,
   type StreamOffsetStore,
@@ -5,7 +6,12 @@ import {
   startStreamReader,
 } from "@galaxy/redisconn";
 import type { Redis } from "ioredis";
-import { containerIdFor, engineEndpointFor } from "./contracts.js";
+import {
+  containerIdFor,
+  engineEndpointFor,
+  INTENT_PRODUCER,
+  startFailureIntentType,
+} from "./contracts.js";
 import type { RtmEventPublisher } from "./events.js";
 import type { RtmStubState } from "./state.js";
 
@@ -32,8 +38,11 @@ export interface StartJobContext {
 /**
  * Handles one `runtime:start_jobs` entry the way RTM would: on success a `container_started`
  * health event and a `success` job result pointing at the engine stub; on an armed `start`
- * failure (or a job without `image_ref`) a `failure` job result. A job without `game_id` cannot be
- * answered and is logged and skipped. Publishing errors propagate so the reader retries the entry.
+ * failure (or a job without `image_ref`) the matching `runtime.*` admin intent on
+ * `notification:intents`, then a `failure` job result. A job without `game_id` cannot be answered
+ * and is logged and skipped. Publishing errors propagate so the reader retries the entry; the
+ * intent's idempotency key is derived from the job's stream id, so a retried entry publishes a
+ * duplicate that the notification service drops.
  */
 export async function handleStartJob(entry: StreamEntry, context: StartJobContext): Promise<void> {
   const now = context.now ?? Date.now;
@@ -71,6 +80,25 @@ export async function handleStartJob(entry: StreamEntry, context: StartJobContex
       : armed;
 
   if (failure !== undefined) {
+    const type = startFailureIntentType(failure.errorCode);
+    const attemptedAt = now();
+    const input = {
+      producer: INTENT_PRODUCER,
+      gameId,
+      // The payload needs an image ref; a job without one names its absence.
+      imageRef: imageRef === "" ? "(none)" : imageRef,
+      errorCode: failure.errorCode,
+      errorMessage: failure.errorMessage,
+      attemptedAt,
+      idempotencyKey: `${type}:${gameId}:${entry.id}`,
+    };
+    await context.events.publishIntent(
+      type === "runtime.image_pull_failed"
+        ? intents.runtimeImagePullFailed(input)
+        : type === "runtime.start_config_invalid"
+          ? intents.runtimeStartConfigInvalid(input)
+          : intents.runtimeContainerStartFailed(input),
+    );
     await context.events.publishJobResult({
       game_id: gameId,
       outcome: "failure",

@@ -1,3 +1,4 @@
+import type { NotificationIntent } from "@galaxy/notificationintent";
 import type { HealthEvent, JobResult } from "../src/contracts.js";
 import type { RtmEventPublisher } from "../src/events.js";
 
@@ -5,6 +6,7 @@ import type { RtmEventPublisher } from "../src/events.js";
 export class FakeEventPublisher implements RtmEventPublisher {
   readonly healthEvents: HealthEvent[] = [];
   readonly jobResults: JobResult[] = [];
+  readonly intents: NotificationIntent[] = [];
   failNextPublish = false;
   private seq = 0;
 
@@ -17,6 +19,12 @@ export class FakeEventPublisher implements RtmEventPublisher {
   async publishJobResult(result: JobResult): Promise<string> {
     this.maybeFail();
     this.jobResults.push(result);
+    return this.nextId();
+  }
+
+  async publishIntent(intent: NotificationIntent): Promise<string> {
+    this.maybeFail();
+    this.intents.push(intent);
     return this.nextId();
   }
 

@@ -168,6 +168,18 @@ export const NOTIFICATION_INTENTS: ReadonlyArray<{
     audience: "admin",
     payloadFields: RUNTIME_FAILURE_FIELDS,
   },
+  {
+    type: "lobby.runtime_paused_after_start",
+    audience: "admin",
+    payloadFields: [
+      "game_id",
+      "image_ref",
+      "engine_endpoint",
+      "error_code",
+      "error_message",
+      "paused_at_ms",
+    ],
+  },
 ];
 
 /**

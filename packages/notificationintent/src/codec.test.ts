@@ -60,6 +60,15 @@ const samples: Record<string, NotificationIntent> = {
     errorMessage: "",
     attemptedAt,
   }),
+  "lobby.runtime_paused_after_start": intents.lobbyRuntimePausedAfterStart({
+    producer: "lobby",
+    gameId: "g-3",
+    imageRef: "galaxy/game:1.2.3",
+    engineEndpoint: "http://galaxy-game-g-3:8080",
+    errorCode: "service_unavailable",
+    errorMessage: "Game Master unreachable",
+    pausedAt: attemptedAt,
+  }),
 };
 
 function expectDecodeError(fields: Record<string, string>, field: string): NotificationIntentError {

@@ -166,6 +166,46 @@ describe("constructors", () => {
     ]);
   });
 
+  it("builds lobby.runtime_paused_after_start for the operators, keyed by the pause time", () => {
+    const intent = intents.lobbyRuntimePausedAfterStart({
+      producer: "lobby",
+      gameId: "g-9",
+      imageRef: "galaxy/game:1.4.2",
+      engineEndpoint: "http://galaxy-game-g-9:8080",
+      errorCode: "service_unavailable",
+      errorMessage: "Game Master unreachable",
+      pausedAt: 1_767_225_600_000,
+    });
+    expect(intent).toEqual({
+      notification_type: "lobby.runtime_paused_after_start",
+      producer: "lobby",
+      audience_kind: "admin",
+      recipient_user_ids: [],
+      idempotency_key: "lobby.runtime_paused_after_start:g-9:1767225600000",
+      occurred_at_ms: 1_767_225_600_000,
+      payload: {
+        game_id: "g-9",
+        image_ref: "galaxy/game:1.4.2",
+        engine_endpoint: "http://galaxy-game-g-9:8080",
+        error_code: "service_unavailable",
+        error_message: "Game Master unreachable",
+        paused_at_ms: 1_767_225_600_000,
+      },
+    });
+    const error = errorOf(() =>
+      intents.lobbyRuntimePausedAfterStart({
+        producer: "lobby",
+        gameId: "g-9",
+        imageRef: "img",
+        engineEndpoint: "",
+        errorCode: "e",
+        errorMessage: "",
+        pausedAt: 1,
+      }),
+    );
+    expect(error.issues.map((issue) => issue.field)).toEqual(["payload.engine_endpoint"]);
+  });
+
   it("rejects a negative occurred time", () => {
     const error = errorOf(() =>
       intents.gameGenerationFailed({

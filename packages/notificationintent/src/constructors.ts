@@ -4,6 +4,7 @@ import {
   type GameGenerationFailedIntent,
   type GameTurnReadyIntent,
   INTENT_SCHEMAS,
+  type LobbyRuntimePausedAfterStartIntent,
   type NotificationIntentOf,
   type NotificationType,
   type RuntimeContainerStartFailedIntent,
@@ -56,6 +57,19 @@ export interface RuntimeStartFailureInput extends IntentMetaInput {
   errorMessage: string;
   /** When the start attempt was made; part of the default idempotency key. */
   attemptedAt: Date | number;
+}
+
+/** Input of {@link intents.lobbyRuntimePausedAfterStart}. */
+export interface LobbyRuntimePausedAfterStartInput extends IntentMetaInput {
+  gameId: string;
+  imageRef: string;
+  /** Where the running container answers (from RTM's job result). */
+  engineEndpoint: string;
+  /** Why registering the runtime with Game Master failed. */
+  errorCode: string;
+  errorMessage: string;
+  /** When the Lobby paused the game; part of the default idempotency key. */
+  pausedAt: Date | number;
 }
 
 function toMs(value: Date | number | undefined, fallback: () => number): number {
@@ -160,5 +174,32 @@ export const intents = {
   /** `runtime.start_config_invalid` for the operators. */
   runtimeStartConfigInvalid(input: RuntimeStartFailureInput): RuntimeStartConfigInvalidIntent {
     return runtimeFailure("runtime.start_config_invalid", input);
+  },
+
+  /**
+   * `lobby.runtime_paused_after_start` for the operators: a started container that Game Master
+   * does not track yet (the Lobby resumes the game once Game Master answers).
+   */
+  lobbyRuntimePausedAfterStart(
+    input: LobbyRuntimePausedAfterStartInput,
+  ): LobbyRuntimePausedAfterStartIntent {
+    const pausedAtMs = toMs(input.pausedAt, () => Number.NaN);
+    return build("lobby.runtime_paused_after_start", {
+      notification_type: "lobby.runtime_paused_after_start",
+      producer: input.producer,
+      audience_kind: "admin",
+      recipient_user_ids: [],
+      idempotency_key:
+        input.idempotencyKey ?? `lobby.runtime_paused_after_start:${input.gameId}:${pausedAtMs}`,
+      occurred_at_ms: toMs(input.occurredAt, () => pausedAtMs),
+      payload: {
+        game_id: input.gameId,
+        image_ref: input.imageRef,
+        engine_endpoint: input.engineEndpoint,
+        error_code: input.errorCode,
+        error_message: input.errorMessage,
+        paused_at_ms: pausedAtMs,
+      },
+    });
   },
 } as const;

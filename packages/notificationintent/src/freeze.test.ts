@@ -26,6 +26,17 @@ const FROZEN_TYPES = {
     audience: "admin",
     payload: ["game_id", "image_ref", "error_code", "error_message", "attempted_at_ms"],
   },
+  "lobby.runtime_paused_after_start": {
+    audience: "admin",
+    payload: [
+      "game_id",
+      "image_ref",
+      "engine_endpoint",
+      "error_code",
+      "error_message",
+      "paused_at_ms",
+    ],
+  },
 } as const;
 
 const FROZEN_WIRE_FIELDS = [

@@ -13,6 +13,7 @@ export {
   type GameTurnReadyInput,
   type IntentMetaInput,
   intents,
+  type LobbyRuntimePausedAfterStartInput,
   type RuntimeStartFailureInput,
 } from "./constructors.js";
 export {
@@ -37,6 +38,10 @@ export {
   GameTurnReadyPayloadSchema,
   INTENT_SCHEMAS,
   isNotificationType,
+  type LobbyRuntimePausedAfterStartIntent,
+  LobbyRuntimePausedAfterStartIntentSchema,
+  type LobbyRuntimePausedAfterStartPayload,
+  LobbyRuntimePausedAfterStartPayloadSchema,
   NOTIFICATION_CATALOG,
   NOTIFICATION_INTENTS_STREAM,
   NOTIFICATION_TYPES,

@@ -11,6 +11,7 @@ export const NOTIFICATION_TYPES = [
   "runtime.image_pull_failed",
   "runtime.container_start_failed",
   "runtime.start_config_invalid",
+  "lobby.runtime_paused_after_start",
 ] as const;
 
 /** One of {@link NOTIFICATION_TYPES}. */
@@ -55,6 +56,19 @@ export const RuntimeStartFailurePayloadSchema = z.strictObject({
   error_code: nonEmpty("error_code"),
   error_message: z.string(),
   attempted_at_ms: epochMs("attempted_at_ms"),
+});
+
+/**
+ * Payload of `lobby.runtime_paused_after_start`: the container RTM started runs, but Game Master
+ * could not register it, so the Lobby paused the game.
+ */
+export const LobbyRuntimePausedAfterStartPayloadSchema = z.strictObject({
+  game_id: nonEmpty("game_id"),
+  image_ref: nonEmpty("image_ref"),
+  engine_endpoint: nonEmpty("engine_endpoint"),
+  error_code: nonEmpty("error_code"),
+  error_message: z.string(),
+  paused_at_ms: epochMs("paused_at_ms"),
 });
 
 const recipientId = z.string().min(1, "recipient user ids must be non-empty strings");
@@ -128,6 +142,13 @@ export const RuntimeStartConfigInvalidIntentSchema = z.strictObject({
   payload: RuntimeStartFailurePayloadSchema,
 });
 
+/** A `lobby.runtime_paused_after_start` intent. */
+export const LobbyRuntimePausedAfterStartIntentSchema = z.strictObject({
+  notification_type: z.literal("lobby.runtime_paused_after_start"),
+  ...adminFields,
+  payload: LobbyRuntimePausedAfterStartPayloadSchema,
+});
+
 /** Any notification intent, discriminated on `notification_type`. */
 export const NotificationIntentSchema = z.discriminatedUnion("notification_type", [
   GameTurnReadyIntentSchema,
@@ -136,6 +157,7 @@ export const NotificationIntentSchema = z.discriminatedUnion("notification_type"
   RuntimeImagePullFailedIntentSchema,
   RuntimeContainerStartFailedIntentSchema,
   RuntimeStartConfigInvalidIntentSchema,
+  LobbyRuntimePausedAfterStartIntentSchema,
 ]);
 
 /** Per-type intent schemas, keyed by notification type. */
@@ -146,6 +168,7 @@ export const INTENT_SCHEMAS = {
   "runtime.image_pull_failed": RuntimeImagePullFailedIntentSchema,
   "runtime.container_start_failed": RuntimeContainerStartFailedIntentSchema,
   "runtime.start_config_invalid": RuntimeStartConfigInvalidIntentSchema,
+  "lobby.runtime_paused_after_start": LobbyRuntimePausedAfterStartIntentSchema,
 } as const satisfies Record<NotificationType, unknown>;
 
 /** Payload of `game.turn.ready`. */
@@ -171,6 +194,15 @@ export type RuntimeContainerStartFailedIntent = z.infer<
 >;
 /** A `runtime.start_config_invalid` intent. */
 export type RuntimeStartConfigInvalidIntent = z.infer<typeof RuntimeStartConfigInvalidIntentSchema>;
+
+/** Payload of `lobby.runtime_paused_after_start`. */
+export type LobbyRuntimePausedAfterStartPayload = z.infer<
+  typeof LobbyRuntimePausedAfterStartPayloadSchema
+>;
+/** A `lobby.runtime_paused_after_start` intent. */
+export type LobbyRuntimePausedAfterStartIntent = z.infer<
+  typeof LobbyRuntimePausedAfterStartIntentSchema
+>;
 
 /** Any notification intent (in-memory form: arrays and the payload are real values, not JSON). */
 export type NotificationIntent = z.infer<typeof NotificationIntentSchema>;
@@ -228,6 +260,18 @@ export const NOTIFICATION_CATALOG: Readonly<Record<NotificationType, Notificatio
     audience: "admin",
     channels: ["email"],
     payloadFields: runtimeFailureFields,
+  },
+  "lobby.runtime_paused_after_start": {
+    audience: "admin",
+    channels: ["email"],
+    payloadFields: [
+      "game_id",
+      "image_ref",
+      "engine_endpoint",
+      "error_code",
+      "error_message",
+      "paused_at_ms",
+    ],
   },
 };
 

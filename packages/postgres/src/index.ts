@@ -1,5 +1,10 @@
 export { createDatabase, type Database } from "./database.js";
-export { type MigrationOptions, runMigrations } from "./migrations.js";
+export {
+  type MigrationOptions,
+  type MigrationStatus,
+  migrationStatus,
+  runMigrations,
+} from "./migrations.js";
 export {
   closePool,
   createPool,

@@ -2,7 +2,7 @@ import { createIsolatedDatabase, type IsolatedDatabase } from "@galaxy/testkit";
 import type pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMigrationFolder, type MigrationFolder } from "../test/migration-folder.js";
-import { runMigrations } from "./migrations.js";
+import { migrationStatus, runMigrations } from "./migrations.js";
 import { closePool, createPool } from "./pool.js";
 
 const INIT = {
@@ -159,5 +159,51 @@ describe("runMigrations", () => {
       await closePool(strict);
     }
     expect(await appliedCount()).toBe(1);
+  });
+});
+
+describe("migrationStatus", () => {
+  const options = () => ({ migrationsFolder: folder.path, migrationsSchema: "svc" });
+
+  it("says nothing is applied before the first run (no schema, no migration table)", async () => {
+    await folder.write([INIT]);
+    expect(await migrationStatus(pool, options())).toMatchObject({
+      current: false,
+      expected: 1,
+      applied: 0,
+      latestApplied: null,
+    });
+  });
+
+  it("is current right after runMigrations, and behind once the folder gains a migration", async () => {
+    await folder.write([INIT]);
+    await runMigrations(pool, options());
+    expect(await migrationStatus(pool, options())).toMatchObject({
+      current: true,
+      expected: 1,
+      applied: 1,
+    });
+    await folder.write([INIT, SECOND]);
+    expect(await migrationStatus(pool, options())).toMatchObject({
+      current: false,
+      expected: 2,
+      applied: 1,
+    });
+    await runMigrations(pool, options());
+    expect(await migrationStatus(pool, options())).toMatchObject({ current: true, applied: 2 });
+  });
+
+  it("counts a database migrated further by a newer release as current", async () => {
+    await folder.write([INIT, SECOND]);
+    await runMigrations(pool, options());
+    await folder.write([INIT]);
+    expect((await migrationStatus(pool, options())).current).toBe(true);
+  });
+
+  it("is behind when the migration table lost its rows", async () => {
+    await folder.write([INIT]);
+    await runMigrations(pool, options());
+    await pool.query('DELETE FROM "svc"."__drizzle_migrations"');
+    expect((await migrationStatus(pool, options())).current).toBe(false);
   });
 });

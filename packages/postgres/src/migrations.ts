@@ -1,3 +1,4 @@
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
 import type pg from "pg";
@@ -77,4 +78,56 @@ export async function runMigrations(pool: pg.Pool, options: MigrationOptions): P
     // Discard the connection rather than hand its session settings back to the pool.
     client.release(true);
   }
+}
+
+/** What {@link migrationStatus} found. */
+export interface MigrationStatus {
+  /** Whether every migration of the folder is applied (the database may be further ahead). */
+  current: boolean;
+  /** Migrations in the folder. */
+  expected: number;
+  /** Rows in the migration table (0 when the table does not exist). */
+  applied: number;
+  /** `created_at` of the newest migration in the folder (drizzle's journal `when`), or null. */
+  latestExpected: number | null;
+  /** `created_at` of the newest applied migration, or null when none is applied. */
+  latestApplied: number | null;
+}
+
+const UNDEFINED_TABLE = "42P01";
+const INVALID_SCHEMA = "3F000";
+
+/**
+ * Whether the schema is at the latest migration of `migrationsFolder`, read the way drizzle's
+ * migrator decides what is pending: the newest `created_at` in the migration table must be at least
+ * the newest journal entry's `when`. A database migrated further by a newer release counts as
+ * current (migrations only add). A missing migration table or schema is "nothing applied";
+ * any other failure (the database unreachable) rejects.
+ */
+export async function migrationStatus(
+  pool: pg.Pool,
+  options: MigrationOptions,
+): Promise<MigrationStatus> {
+  const files = readMigrationFiles({ migrationsFolder: options.migrationsFolder });
+  const latestExpected = files.reduce<number | null>(
+    (latest, file) => (latest === null || file.folderMillis > latest ? file.folderMillis : latest),
+    null,
+  );
+  const table = `"${options.migrationsSchema.replaceAll('"', '""')}"."${(options.migrationsTable ?? "__drizzle_migrations").replaceAll('"', '""')}"`;
+  let applied = 0;
+  let latestApplied: number | null = null;
+  try {
+    const result = await pool.query<{ applied: string; latest: string | null }>(
+      `select count(*) as applied, max(created_at) as latest from ${table}`,
+    );
+    const row = result.rows[0];
+    applied = Number(row?.applied ?? 0);
+    latestApplied = row?.latest === null || row?.latest === undefined ? null : Number(row.latest);
+  } catch (error) {
+    const code = pgErrorOf(error)?.code;
+    if (code !== UNDEFINED_TABLE && code !== INVALID_SCHEMA) throw error;
+  }
+  const current =
+    latestExpected === null || (latestApplied !== null && latestApplied >= latestExpected);
+  return { current, expected: files.length, applied, latestExpected, latestApplied };
 }

@@ -14,3 +14,4 @@ export {
   postgresServerUrl,
   redisServerUrl,
 } from "./servers.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";

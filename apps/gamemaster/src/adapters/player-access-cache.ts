@@ -6,9 +6,10 @@ export interface PlayerAccessCacheOptions {
   store: PlayerAccessStore;
   /**
    * Longest life of a cached runtime view (`GAMEMASTER_RUNTIME_CACHE_TTL`).
-   * Every write GM makes invalidates at once; the TTL only bounds how long a
-   * change made behind GM's back (manual SQL) stays unseen. 0 = no caching:
-   * every request reads PostgreSQL.
+   * Every write this replica makes invalidates at once, another replica's
+   * write as soon as its broadcast arrives; the TTL only bounds how long a
+   * change stays unseen when neither reaches (manual SQL, a lost broadcast).
+   * 0 = no caching: every request reads PostgreSQL.
    */
   ttlMs: number;
   /** Most games kept; the least recently used go first. */
@@ -29,15 +30,16 @@ interface GameView {
  * The hot path's view of `runtime_records` + `player_mappings`, cached in
  * process so that a warm request reads no database (see decision 061).
  *
- * Correctness rests on GM being the only writer of those tables (docs/reference.md#services,
- * one instance in v1) and on every write going through a store wrapped by
- * {@link watchStoreWrites}: a write drops the game's view when it starts and
- * again when it ends, and bumps a write epoch so that a read that overlapped
- * a write is never stored. A hot-path check therefore sees what a query would
- * have seen at that moment: once the CAS running → generation_in_progress
- * (the turn cutoff) has returned, no request is let through on the old
- * status. A failed load is not cached; concurrent misses of one user share
- * one query.
+ * Correctness rests on GM being the only writer of those tables and on
+ * every write going through the invalidating stores
+ * (`adapters/invalidating-stores.ts`): a write drops the game's view when it
+ * starts and again when it ends, and bumps a write epoch so that a read that
+ * overlapped a write is never stored. A hot-path check on the writing replica
+ * therefore sees what a query would have seen at that moment: once the CAS
+ * running → generation_in_progress (the turn cutoff) has returned, no request
+ * is let through on the old status. The other replicas drop the view when the
+ * write's broadcast arrives ({@link invalidate}; decision 080). A failed load
+ * is not cached; concurrent misses of one user share one query.
  */
 export class PlayerAccessCache implements PlayerAccessStore {
   private readonly games = new Map<string, GameView>();
@@ -97,10 +99,10 @@ export class PlayerAccessCache implements PlayerAccessStore {
     }
   }
 
-  /** A write to the game's rows starts (`undefined`: rows of unknown games). */
-  beginWrite(gameId: string | undefined): void {
+  /** A write to the game's rows starts (`null`: rows of several games). */
+  beginWrite(gameId: string | null): void {
     this.epoch += 1;
-    if (gameId === undefined) {
+    if (gameId === null) {
       this.globalWrites += 1;
       this.games.clear();
     } else {
@@ -110,9 +112,9 @@ export class PlayerAccessCache implements PlayerAccessStore {
   }
 
   /** The write begun by {@link beginWrite} has ended (committed or failed). */
-  endWrite(gameId: string | undefined): void {
+  endWrite(gameId: string | null): void {
     this.epoch += 1;
-    if (gameId === undefined) {
+    if (gameId === null) {
       this.globalWrites -= 1;
       this.games.clear();
     } else {
@@ -126,7 +128,16 @@ export class PlayerAccessCache implements PlayerAccessStore {
     }
   }
 
-  /** Drops every view (tests, tools). */
+  /**
+   * Another replica wrote the game's rows: drop its view, and keep a read
+   * already in flight from being stored (it may carry the old row).
+   */
+  invalidate(gameId: string): void {
+    this.epoch += 1;
+    this.games.delete(gameId);
+  }
+
+  /** Drops every view (another replica's write of several games, a missed broadcast, tests). */
   clear(): void {
     this.epoch += 1;
     this.games.clear();
@@ -169,66 +180,4 @@ export class PlayerAccessCache implements PlayerAccessStore {
       this.games.delete(oldest.value);
     }
   }
-}
-
-// Store methods named like this only read; every other method is treated as a
-// write, so a method added later invalidates by default (fails safe).
-const READ_METHOD = /^(get|list|count|find|has|load)/;
-
-function gameIdOf(args: readonly unknown[]): string | undefined {
-  const [first] = args;
-  if (typeof first === "string") {
-    return first;
-  }
-  const one = (value: unknown): string | undefined =>
-    typeof value === "object" && value !== null && "gameId" in value
-      ? typeof value.gameId === "string"
-        ? value.gameId
-        : undefined
-      : undefined;
-  if (Array.isArray(first)) {
-    const ids = new Set(first.map(one));
-    return ids.size === 1 ? [...ids][0] : undefined;
-  }
-  return one(first);
-}
-
-/**
- * Wraps a store so that every write method tells `cache` which game it
- * touches, before it starts and after it ends (success or failure). The game
- * id is the first argument, or its `gameId`, or the one `gameId` of an array
- * of rows; when none can be told, every cached view is dropped.
- */
-export function watchStoreWrites<T extends object>(
-  store: T,
-  cache: Pick<PlayerAccessCache, "beginWrite" | "endWrite">,
-): T {
-  const wrapped = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") {
-        return value;
-      }
-      const known = wrapped.get(property);
-      if (known !== undefined) {
-        return known;
-      }
-      const method = value as (...args: unknown[]) => unknown;
-      const bound =
-        typeof property === "string" && READ_METHOD.test(property)
-          ? method.bind(target)
-          : async (...args: unknown[]) => {
-              const gameId = gameIdOf(args);
-              cache.beginWrite(gameId);
-              try {
-                return await method.apply(target, args);
-              } finally {
-                cache.endWrite(gameId);
-              }
-            };
-      wrapped.set(property, bound);
-      return bound;
-    },
-  });
 }

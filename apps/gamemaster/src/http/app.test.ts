@@ -170,29 +170,41 @@ describe("register runtime over HTTP", () => {
     ["a non-http endpoint", { ...registerBody, engine_endpoint: "ftp://x" }, "engine_endpoint"],
     ["malformed JSON", "{not json", "invalid request"],
     ["a JSON array", "[]", "invalid request"],
-  ])("refuses %s with 400 invalid_request and writes nothing", async (_name, body, message) => {
-    await seedVersion();
-    const response = await t.app.request(
-      "/api/v1/internal/games/g1/runtime",
-      jsonRequest("POST", body),
-    );
-    expect(response.status).toBe(400);
-    const envelope = (await response.json()) as { error: { code: string; message: string } };
-    expect(envelope.error.code).toBe("invalid_request");
-    expect(envelope.error.message).toContain(message);
-    expect(t.runtimes.records.size).toBe(0);
-    expect(t.runtimes.mappings).toHaveLength(0);
-    expect(t.operationLog.entries).toHaveLength(0);
-    expect(t.engine.calls).toHaveLength(0);
-    expect(t.lobbyEvents.snapshots).toHaveLength(0);
-  });
+  ])(
+    "refuses %s with 400 invalid_request, creates nothing and logs the refusal",
+    async (_name, body, message) => {
+      await seedVersion();
+      const response = await t.app.request(
+        "/api/v1/internal/games/g1/runtime",
+        jsonRequest("POST", body),
+      );
+      expect(response.status).toBe(400);
+      const envelope = (await response.json()) as { error: { code: string; message: string } };
+      expect(envelope.error.code).toBe("invalid_request");
+      expect(envelope.error.message).toContain(message);
+      expect(t.runtimes.records.size).toBe(0);
+      expect(t.runtimes.mappings).toHaveLength(0);
+      expect(t.operationLog.entries).toEqual([
+        expect.objectContaining({
+          gameId: "g1",
+          opKind: "register_runtime",
+          outcome: "failure",
+          errorCode: "invalid_request",
+          errorMessage: envelope.error.message,
+        }),
+      ]);
+      expect(t.engine.calls).toHaveLength(0);
+      expect(t.lobbyEvents.snapshots).toHaveLength(0);
+    },
+  );
 
-  it("refuses a malformed game id with 400", async () => {
+  it("refuses a malformed game id with 400 and files no entry (it names no game)", async () => {
     const response = await t.app.request(
       "/api/v1/internal/games/bad%20id/runtime",
       jsonRequest("POST", registerBody),
     );
     expect(response.status).toBe(400);
+    expect(t.operationLog.entries).toHaveLength(0);
   });
 
   it("refuses an oversized body with 400 invalid_request and writes nothing", async () => {
@@ -213,7 +225,9 @@ describe("register runtime over HTTP", () => {
       error: { code: "invalid_request", message: "request body too large (limit 512 bytes)" },
     });
     expect(small.runtimes.records.size).toBe(0);
-    expect(small.operationLog.entries).toHaveLength(0);
+    expect(small.operationLog.entries).toEqual([
+      expect.objectContaining({ gameId: "g1", errorCode: "invalid_request" }),
+    ]);
   });
 
   it("maps engine failures to their codes with a clean rollback", async () => {

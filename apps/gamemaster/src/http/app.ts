@@ -7,9 +7,13 @@ import {
 } from "@galaxy/errors";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { CONSOLE_CALL_HEADER } from "../console/api.js";
+import { createConsoleApp } from "../console/app.js";
+import { CONSOLE_BASE, FRAGMENT_HEADER } from "../console/views.js";
 import type { Logger } from "../ports/logger.js";
 import type { MembershipResolver } from "../ports/membership.js";
 import type { EngineVersionService } from "../services/engine-versions.js";
+import type { GamePlayersService } from "../services/game-players.js";
 import type { OperationHistoryService } from "../services/operation-history.js";
 import type { PlayerActionService } from "../services/player-actions.js";
 import type { RegisterRuntimeService } from "../services/register-runtime.js";
@@ -25,7 +29,8 @@ import { type ReadinessCheck, registerHealthRoutes } from "./routes/health.js";
 import { registerMembershipRoutes } from "./routes/memberships.js";
 import { registerOperationRoutes } from "./routes/operations.js";
 import { isPlayerRequest, PLAYER_ROUTE_PATTERNS, registerPlayerRoutes } from "./routes/player.js";
-import { registerRuntimeRoutes } from "./routes/runtimes.js";
+import { registerPlayerListRoutes } from "./routes/players.js";
+import { auditRejectedRegistrations, registerRuntimeRoutes } from "./routes/runtimes.js";
 import { registerScheduleRoutes } from "./routes/schedules.js";
 
 /** The services the routes delegate to. Later features add theirs here. */
@@ -37,6 +42,8 @@ export interface AppServices extends AdminRouteServices {
   playerActions: PlayerActionService;
   /** The membership cache, for Lobby's invalidate hook. */
   memberships: MembershipResolver;
+  /** Players of a game with their last stats. */
+  players: GamePlayersService;
   /** A game's upcoming activations and any expression's (operator tools). */
   schedulePreview: SchedulePreviewService;
   /** A game's operation log (operator tools). */
@@ -54,6 +61,11 @@ export interface AppDeps {
   metrics?: { contentType: string; render(): Promise<string> };
   /** Observes every request (HTTP duration metric). */
   observeRequest?: (method: string, route: string, status: number, seconds: number) => void;
+  /**
+   * The operator console under /console (docs/console.md); on unless false.
+   * Its pages call this app's own REST routes in-process.
+   */
+  console?: false | { refreshMs?: number };
 }
 
 /** Default largest request body (1 MiB). */
@@ -73,9 +85,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     requestContext({
       logger: deps.logger,
       quietSuccessRoutes: new Set(PLAYER_ROUTE_PATTERNS),
+      quietSuccessHeaders: [CONSOLE_CALL_HEADER, FRAGMENT_HEADER],
       ...(deps.observeRequest === undefined ? {} : { observe: deps.observeRequest }),
     }),
   );
+  auditRejectedRegistrations(app, deps.services);
   const limitBody = bodyLimit({
     maxSize: deps.maxBodyBytes,
     // Decision 010: an oversized body is an invalid request (400), so the
@@ -111,6 +125,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   registerPlayerRoutes(app, { ...deps.services, maxBodyBytes: deps.maxBodyBytes });
   registerMembershipRoutes(app, deps.services);
   registerAdminRoutes(app, deps.services);
+  registerPlayerListRoutes(app, deps.services);
   registerScheduleRoutes(app, deps.services);
   registerOperationRoutes(app, deps.services);
 
@@ -125,6 +140,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.get("/metrics", async (c) =>
       c.body(await metrics.render(), 200, { "content-type": metrics.contentType }),
     );
+  }
+
+  if (deps.console !== false) {
+    const consoleOptions = deps.console ?? {};
+    const consoleApp = createConsoleApp({
+      fetch: async (path, init) => app.request(path, init),
+      ...consoleOptions,
+    });
+    app.route(CONSOLE_BASE, consoleApp);
   }
 
   return app;

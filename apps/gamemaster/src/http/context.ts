@@ -9,6 +9,8 @@ export interface AppVariables {
   logger: Logger;
   opSource: RestOpSource;
   sourceRef: string;
+  /** Set once a route handed the request to its service, which audits the outcome itself. */
+  serviceReached?: boolean;
 }
 
 /** The Hono environment of the GM app. */

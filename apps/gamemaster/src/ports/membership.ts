@@ -17,7 +17,10 @@ export interface MembershipResolver {
    * need every active member (turn notifications).
    */
   members(gameId: string): Promise<ReadonlyMap<string, MembershipStatus>>;
-  /** Drops the cached roster of one game (Lobby's post-commit hook); idempotent. */
+  /**
+   * Drops the cached roster of one game (Lobby's post-commit hook) on every
+   * replica: here at once, on the others when the broadcast arrives; idempotent.
+   */
   invalidate(gameId: string): void;
 }
 

@@ -12,9 +12,10 @@ export type StopReason = (typeof STOP_REASONS)[number];
 
 /**
  * The Runtime Manager operations GM calls (docs/reference.md#neighbour-contracts). GM never touches
- * Docker itself. Every failure — RTM unreachable, timed out, or answering a
- * non-2xx — is a GalaxyError `runtime_manager_unavailable` whose message
- * carries RTM's own code and message when it sent an envelope.
+ * Docker itself. Failures are GalaxyErrors: an RTM outage (unreachable, timed
+ * out, 5xx) is `runtime_manager_unavailable`; an RTM refusal (4xx) keeps RTM's
+ * code and message where GM has that code, with 404 always `not_found` (RTM
+ * does not know the container) — decision 101.
  */
 export interface RtmClient {
   /** `POST {rtm}/api/v1/internal/runtimes/{game_id}/stop {reason}`. */

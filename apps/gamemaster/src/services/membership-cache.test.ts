@@ -1,15 +1,20 @@
 import { isGalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
 import { FakeLobby, lobbyDown } from "../../test/support/hot-path-fakes.js";
+import type { CacheInvalidation } from "../ports/cache-invalidation.js";
+import { createCacheInvalidationHandler } from "../wiring.js";
 import { MembershipCache } from "./membership-cache.js";
 
 let lobby: FakeLobby;
 let now: number;
 let counts: { hits: number; misses: number };
 
+let broadcasts: CacheInvalidation[];
+
 function cache(options: { ttlMs?: number; maxGames?: number } = {}): MembershipCache {
   return new MembershipCache({
     lobby,
+    invalidations: { publish: (invalidation) => broadcasts.push(invalidation) },
     ttlMs: options.ttlMs ?? 30_000,
     maxGames: options.maxGames ?? 10,
     now: () => now,
@@ -34,6 +39,7 @@ beforeEach(() => {
   lobby.setRoster("g2", [["u9", "Dalek", "active"]]);
   now = 1_000;
   counts = { hits: 0, misses: 0 };
+  broadcasts = [];
 });
 
 describe("MembershipCache", () => {
@@ -222,5 +228,47 @@ describe("MembershipCache.members", () => {
       .members("g1")
       .catch((caught: unknown) => caught);
     expect(isGalaxyError(error) && error.code).toBe("service_unavailable");
+  });
+
+  it("tells the other replicas about Lobby's invalidation, but not about one it got from them", async () => {
+    const memberships = cache();
+    await memberships.resolve("g1", "u1");
+    memberships.invalidate("g1");
+    expect(broadcasts).toEqual([{ kind: "membership", gameId: "g1" }]);
+    await memberships.resolve("g1", "u1");
+    memberships.drop("g1");
+    expect(broadcasts).toHaveLength(1);
+    await memberships.resolve("g1", "u1");
+    expect(lobby.calls).toEqual(["g1", "g1", "g1"]);
+  });
+});
+
+describe("createCacheInvalidationHandler", () => {
+  it("applies another replica's broadcast to the cache it names, and drops everything on resync", async () => {
+    const memberships = cache();
+    const dropped: string[] = [];
+    const runtimeView = {
+      invalidate: (gameId: string) => dropped.push(`runtime ${gameId}`),
+      clear: () => dropped.push("runtime *"),
+    };
+    const handler = createCacheInvalidationHandler({ memberships, runtimeView });
+    await memberships.resolve("g1", "u1");
+    await memberships.resolve("g2", "u9");
+
+    lobby.setRoster("g1", [["u1", "Aelinari", "removed"]]);
+    handler.apply({ kind: "membership", gameId: "g1" });
+    expect(await memberships.resolve("g1", "u1")).toBe("removed");
+    expect(dropped).toEqual([]);
+
+    handler.apply({ kind: "runtime", gameId: "g2" });
+    handler.apply({ kind: "runtime_all" });
+    expect(dropped).toEqual(["runtime g2", "runtime *"]);
+    expect(memberships.size).toBe(2);
+
+    handler.resync();
+    expect(memberships.size).toBe(0);
+    expect(dropped).toEqual(["runtime g2", "runtime *", "runtime *"]);
+    // Applying a broadcast never re-broadcasts it.
+    expect(broadcasts).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import type { CacheInvalidationPublisher } from "../ports/cache-invalidation.js";
 import type { LobbyClient, MembershipStatus } from "../ports/lobby-client.js";
 import {
   type MembershipCacheTelemetry,
@@ -13,6 +14,11 @@ export interface MembershipCacheOptions {
   /** Most games kept (`GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES`); the least recently used go first. */
   maxGames: number;
   telemetry?: MembershipCacheTelemetry;
+  /**
+   * Tells the other replicas about an {@link MembershipCache.invalidate}
+   * (Lobby's hook reaches one replica only); default: nobody.
+   */
+  invalidations?: CacheInvalidationPublisher;
   /**
    * Monotonic milliseconds (default `performance.now`): a wall-clock step
    * must neither keep a roster forever nor expire every entry at once.
@@ -79,7 +85,14 @@ export class MembershipCache implements MembershipResolver {
     return this.load(gameId);
   }
 
+  /** Lobby's hook: drops the roster here and tells the other replicas to drop theirs. */
   invalidate(gameId: string): void {
+    this.drop(gameId);
+    this.options.invalidations?.publish({ kind: "membership", gameId });
+  }
+
+  /** Drops the cached roster of one game on this replica only (another replica's broadcast). */
+  drop(gameId: string): void {
     this.entries.delete(gameId);
     const load = this.loads.get(gameId);
     if (load !== undefined) {

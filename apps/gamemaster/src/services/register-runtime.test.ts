@@ -196,7 +196,7 @@ describe("RegisterRuntimeService — happy path", () => {
   });
 });
 
-describe("RegisterRuntimeService — refusals before anything is written", () => {
+describe("RegisterRuntimeService — invalid requests create nothing and are audited", () => {
   it.each([
     [{ members: [] }, "members: must not be empty"],
     [
@@ -218,8 +218,21 @@ describe("RegisterRuntimeService — refusals before anything is written", () =>
     expect(error.code).toBe("invalid_request");
     expect(error.message).toContain(message);
     expect(s.runtimes.records.size).toBe(0);
-    expect(s.operationLog.entries).toHaveLength(0);
     expect(s.engine.calls).toHaveLength(0);
+    if ("gameId" in override) {
+      // A blank game id names no game to file the entry under.
+      expect(s.operationLog.entries).toHaveLength(0);
+    } else {
+      expect(s.operationLog.entries).toEqual([
+        expect.objectContaining({
+          gameId: input.gameId,
+          opKind: "register_runtime",
+          outcome: "failure",
+          errorCode: "invalid_request",
+          errorMessage: error.message,
+        }),
+      ]);
+    }
   });
 });
 
@@ -262,14 +275,15 @@ describe("RegisterRuntimeService — failures", () => {
     expect(s.engine.calls).toHaveLength(0);
   });
 
-  it("answers engine_version_not_found for a deprecated version", async () => {
+  it("registers a deprecated version (deprecation only stops new resolves)", async () => {
     const s = setup();
     const version = s.versions.versions.get("1.4.2");
     if (version) version.status = "deprecated";
-    const error = await failure(s.service.execute(input, s.ctx));
-    expect(error.code).toBe("engine_version_not_found");
-    expect(error.message).toContain("deprecated");
-    expectNoRuntime(s, "engine_version_not_found");
+    const record = await s.service.execute(input, s.ctx);
+    expect(record.status).toBe("running");
+    expect(record.currentEngineVersion).toBe("1.4.2");
+    expect(s.runtimes.records.get(input.gameId)?.status).toBe("running");
+    expect(s.operationLog.entries.map((entry) => entry.outcome)).toEqual(["success"]);
   });
 
   it.each([

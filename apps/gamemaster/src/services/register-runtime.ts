@@ -114,11 +114,13 @@ export class RegisterRuntimeService {
     }
     const firstProblem = problems[0];
     if (firstProblem !== undefined) {
-      // Refused before the operation starts: nothing is written, not even a log entry.
-      throw new GalaxyError(
+      // Refused before anything is created; the refusal itself is audited.
+      const error = new GalaxyError(
         "invalid_request",
         `${firstProblem.path.join(".")}: ${firstProblem.message}`,
       );
+      await this.recordRejected(input.gameId, error, ctx);
+      throw error;
     }
 
     const startedAt = this.deps.clock.now();
@@ -158,6 +160,29 @@ export class RegisterRuntimeService {
     }
   }
 
+  /**
+   * Audits a register-runtime request refused as invalid before the flow
+   * started (by the request schema or by {@link execute}'s own checks): one
+   * `invalid_request` failure entry in the operation log, like the Go
+   * reference, and no record. Best effort, like every log entry.
+   */
+  async recordRejected(gameId: string, error: GalaxyError, ctx: OperationContext): Promise<void> {
+    if (gameId.trim() !== "") {
+      // A blank game id names no game: there is nothing to file the entry under.
+      await this.log(gameId, ctx, this.deps.clock.now(), error);
+    }
+    this.deps.telemetry.recordRegisterRuntime("failure", error.code);
+    ctx.logger.warn(
+      {
+        op_kind: "register_runtime",
+        op_source: ctx.opSource,
+        error_code: error.code,
+        error_message: error.message,
+      },
+      "register runtime refused",
+    );
+  }
+
   private async run(
     input: RegisterRuntimeInput,
     now: Date,
@@ -176,13 +201,13 @@ export class RegisterRuntimeService {
     const version = await step("before_insert", () =>
       engineVersions.get(input.targetEngineVersion),
     );
-    if (version === null || version.status !== "active") {
+    // A deprecated version is still registered: deprecation stops new image-ref resolves, and
+    // Lobby resolved this one before RTM started the container (decision 100).
+    if (version === null) {
       throw new StepFailure(
         new GalaxyError(
           "engine_version_not_found",
-          version === null
-            ? `engine version "${input.targetEngineVersion}" not found`
-            : `engine version "${input.targetEngineVersion}" is deprecated`,
+          `engine version "${input.targetEngineVersion}" not found`,
         ),
         "before_insert",
       );

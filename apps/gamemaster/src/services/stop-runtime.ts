@@ -1,4 +1,4 @@
-import { GalaxyError } from "@galaxy/errors";
+import { GalaxyError, isGalaxyError } from "@galaxy/errors";
 import type { RuntimeRecord } from "../domain/runtime-record.js";
 import { assertTransition, type RuntimeStatus } from "../domain/runtime-status.js";
 import type { Clock } from "../ports/clock.js";
@@ -37,9 +37,12 @@ export interface StopRuntimeDeps {
  * Admin stop (docs/reference.md#admin-operations): RTM stops the container first; only then the record
  * moves to `stopped` (CAS from whatever stoppable status it has by then),
  * `next_generation_at` is cleared, `stopped_at` set, the operation logged and
- * a snapshot queued — the three in one transaction. An RTM failure answers `runtime_manager_unavailable`
- * and changes nothing. A stop during a turn wins: the turn's outcome then
- * loses its CAS and is discarded.
+ * a snapshot queued — the three in one transaction. RTM answering 404 (it no longer knows the container)
+ * means nothing runs any more, so the record is stopped all the same
+ * (decision 101). Any other RTM refusal keeps RTM's code and message, an RTM
+ * outage answers `runtime_manager_unavailable`, and neither changes anything.
+ * A stop during a turn wins: the turn's outcome then loses its CAS and is
+ * discarded.
  */
 export class StopRuntimeService {
   constructor(private readonly deps: StopRuntimeDeps) {}
@@ -57,7 +60,7 @@ export class StopRuntimeService {
     }
     try {
       this.assertStoppable(record.status);
-      await rtm.stop(gameId, reason);
+      const containerKnown = await stopContainer(rtm, gameId, reason);
 
       const { written, previous } = await writeExternalChange({
         runtimeRecords,
@@ -81,7 +84,14 @@ export class StopRuntimeService {
           this.deps.notifier.snapshot(tx.outbox, changed, finishedAt);
         },
       });
-      logger.info({ from_status: previous.status }, "runtime stopped");
+      if (containerKnown) {
+        logger.info({ from_status: previous.status }, "runtime stopped");
+      } else {
+        logger.warn(
+          { from_status: previous.status },
+          "runtime manager does not know the container; runtime recorded as stopped",
+        );
+      }
       return written;
     } catch (error) {
       await recordOperation(this.deps.operationLog, {
@@ -110,5 +120,21 @@ export class StopRuntimeService {
           : `runtime is ${status}; stop needs ${STOPPABLE_STATUSES.join(", ")}`,
       );
     }
+  }
+}
+
+/**
+ * Asks RTM to stop the container; false when RTM does not know it (404
+ * `not_found`), which leaves no container to stop.
+ */
+async function stopContainer(rtm: RtmClient, gameId: string, reason: StopReason): Promise<boolean> {
+  try {
+    await rtm.stop(gameId, reason);
+    return true;
+  } catch (error) {
+    if (isGalaxyError(error) && error.code === "not_found") {
+      return false;
+    }
+    throw error;
   }
 }

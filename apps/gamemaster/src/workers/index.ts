@@ -33,6 +33,8 @@ export interface WorkerContext {
   openRedis(name: string, options?: { commandTimeoutMs?: number }): Redis;
   /** Crash points of the outbox relay (tests only). */
   relayHooks?: OutboxRelayHooks;
+  /** Start-up aborted (SIGTERM while starting): stop waiting for the first reconciliation. */
+  signal?: AbortSignal;
 }
 
 /** Pause between reconciliation passes while an interrupted turn is still pending. */
@@ -43,8 +45,9 @@ const RECONCILE_SWEEP_MS = 30_000;
 /**
  * Starts the background workers after the HTTP listener is up. Each worker
  * registers its stop on `ctx.lifecycle` so that SIGTERM lets it finish its
- * in-flight work (hooks run last-registered first: health consumer, then
- * scheduler — which waits for its turns — then the reconciler).
+ * in-flight work (the scheduler first: it stops claiming and waits for its
+ * turns; then, last-registered first, the health consumer and the
+ * reconciler).
  *
  * 1. Restart reconciliation of games left in generation_in_progress (docs/reference.md#turn-generation),
  *    before the scheduler starts; start-up waits for its first pass at most
@@ -95,7 +98,10 @@ export async function startWorkers(ctx: WorkerContext): Promise<void> {
     firstPassBudgetMs: 2 * config.engine.timeoutMs,
   });
   lifecycle.onShutdown("reconciler", () => reconcileLoop.stop());
-  await reconcileLoop.firstPass;
+  await untilAborted(reconcileLoop.firstPass, ctx.signal);
+  if (ctx.signal?.aborted === true) {
+    return;
+  }
 
   const scheduler = new SchedulerTicker({
     runtimeRecords: adapters.runtimeRecords,
@@ -107,7 +113,8 @@ export async function startWorkers(ctx: WorkerContext): Promise<void> {
     concurrency: config.scheduler.concurrency,
   });
   scheduler.start();
-  lifecycle.onShutdown("scheduler", () => scheduler.stop());
+  // Stop claiming games before any other worker stops.
+  lifecycle.onShutdown("scheduler", () => scheduler.stop(), { first: true });
 
   const healthLogger = ctx.logger.child({ worker: "health_events" });
   const healthEvents = startHealthEventsConsumer({
@@ -129,4 +136,27 @@ export async function startWorkers(ctx: WorkerContext): Promise<void> {
     logger: healthLogger,
   });
   lifecycle.onShutdown("health events consumer", () => healthEvents.stop());
+}
+
+function untilAborted(work: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) {
+    return work;
+  }
+  if (signal.aborted) {
+    return Promise.resolve();
+  }
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => resolve();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -1,7 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { PlayerTurnStats } from "../../src/domain/runtime-record.js";
 import { createApp } from "../../src/http/app.js";
 import type { AppEnv } from "../../src/http/context.js";
 import { EngineVersionService } from "../../src/services/engine-versions.js";
+import { GamePlayersService } from "../../src/services/game-players.js";
 import { MembershipCache } from "../../src/services/membership-cache.js";
 import { OperationHistoryService } from "../../src/services/operation-history.js";
 import { PlayerActionService } from "../../src/services/player-actions.js";
@@ -69,6 +71,14 @@ export function createTestApp(
     unitOfWork,
   });
   const down = options.down ?? [];
+  // The stats a game's last engine answer stored with its record.
+  const lastStats = {
+    remember(gameId: string, stats: readonly PlayerTurnStats[]): void {
+      const record = runtimes.records.get(gameId);
+      if (record === undefined) throw new Error(`no runtime record for ${gameId}`);
+      runtimes.records.set(gameId, { ...record, lastPlayerStats: [...stats] });
+    },
+  };
   const app: OpenAPIHono<AppEnv> = createApp({
     services: {
       registerRuntime: new RegisterRuntimeService({
@@ -91,6 +101,10 @@ export function createTestApp(
       stopRuntime: turnEngine.stopRuntime,
       patchRuntime: turnEngine.patchRuntime,
       banishRace: turnEngine.banishRace,
+      players: new GamePlayersService({
+        runtimeRecords: runtimes,
+        playerMappings: runtimes,
+      }),
     },
     logger,
     readiness: async () => ({ down }),
@@ -111,6 +125,7 @@ export function createTestApp(
     playerAccess,
     memberships,
     turnEngine,
+    lastStats,
   };
 }
 

@@ -1,6 +1,5 @@
-import { EventEmitter } from "node:events";
 import { GalaxyError } from "@galaxy/errors";
-import { Agent, type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import { z } from "zod";
 import type {
   EngineClient,
@@ -8,6 +7,9 @@ import type {
   EngineRawResponse,
   EngineState,
 } from "../../ports/engine-client.js";
+import { createHttpAgent, httpCall, joinUrl } from "./http-call.js";
+
+export { createHttpAgent, type HttpAgentOptions } from "./http-call.js";
 
 /** Outcome label of one engine call, for metrics. */
 export type EngineCallOutcome = "ok" | "validation_error" | "unreachable" | "protocol_violation";
@@ -26,31 +28,6 @@ export interface HttpEngineClientOptions {
    * {@link createHttpAgent} and {@link HttpEngineClient.close} closes it.
    */
   dispatcher?: Dispatcher;
-}
-
-/** Options of {@link createHttpAgent}. */
-export interface HttpAgentOptions {
-  /** Most sockets kept open per origin (engine, Lobby, RTM); default 128. */
-  connectionsPerOrigin?: number;
-  /** How long an idle socket is kept for reuse; default 30 s (capped by the server's hint). */
-  keepAliveTimeoutMs?: number;
-}
-
-/**
- * The keep-alive connection pool of GM's outgoing HTTP calls (undici Agent:
- * one pool per origin). undici's `request` over a pool costs about half of
- * what the global `fetch` costs per call, which is most of the hot path's
- * own CPU besides the database query (see bench/README.md). The per-origin
- * cap keeps a burst of player requests from opening unbounded sockets to one
- * engine; requests beyond it queue and still obey their operation deadline.
- */
-export function createHttpAgent(options: HttpAgentOptions = {}): Agent {
-  return new Agent({
-    connections: options.connectionsPerOrigin ?? 128,
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-    keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs ?? 30_000, 30_000),
-    pipelining: 1,
-  });
 }
 
 const playerSchema = z.object({
@@ -101,22 +78,6 @@ export function engineErrorMessage(body: string, status: number): string {
   return text === "" ? `engine answered ${status}` : truncate(text);
 }
 
-function connectionReason(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === "string") {
-      return code;
-    }
-    current = current.cause;
-  }
-  return error instanceof Error ? error.message : "connection failed";
-}
-
-function joinUrl(endpoint: string, path: string): string {
-  return `${endpoint.replace(/\/+$/, "")}${path}`;
-}
-
 /**
  * Whether a 2xx hot-path body looks like the JSON object the engine contract
  * promises (`EngineResult`). Only the outer braces are checked: the body is
@@ -128,18 +89,8 @@ function looksLikeJsonObject(body: string): boolean {
   return text.startsWith("{") && text.endsWith("}");
 }
 
-function headerValue(value: string | string[] | undefined): string {
-  return Array.isArray(value) ? (value[0] ?? "") : (value ?? "");
-}
-
 /** Operations whose 2xx body GM relays verbatim to the player (docs/reference.md#hot-path). */
 const RELAYED_OPERATIONS: ReadonlySet<EngineOperation> = new Set(["command", "order", "report"]);
-
-const JSON_HEADERS = { accept: "application/json" } as const;
-const JSON_BODY_HEADERS = {
-  accept: "application/json",
-  "content-type": "application/json",
-} as const;
 
 class EngineCallError extends GalaxyError {
   constructor(
@@ -290,46 +241,17 @@ export class HttpEngineClient implements EngineClient {
   }
 
   private async exchange(endpoint: string, spec: CallSpec): Promise<EngineRawResponse> {
-    const timeoutMs =
-      spec.operation === "turn" ? this.options.turnTimeoutMs : this.options.timeoutMs;
-    // One timer per call, cleared on the answer (AbortSignal.timeout would
-    // keep a timer alive for the whole deadline after every fast call). undici
-    // accepts an EventEmitter emitting "abort" as the signal, which costs far
-    // less to create than an AbortController on Node 20.
-    const deadline = new EventEmitter();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      deadline.emit("abort");
-    }, timeoutMs);
-    let status: number;
-    let contentType: string;
-    let body: string;
-    try {
-      // undici follows no redirects: a 3xx ends as engine_protocol_violation below.
-      const response = await request(joinUrl(endpoint, spec.path), {
-        method: spec.method,
-        dispatcher: this.dispatcher,
-        signal: deadline,
-        headers: spec.body === undefined ? JSON_HEADERS : JSON_BODY_HEADERS,
-        ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
-      });
-      status = response.statusCode;
-      contentType = headerValue(response.headers["content-type"]);
-      body = await response.body.text();
-    } catch (error) {
-      const isTimeout = timedOut;
-      throw new EngineCallError(
-        "unreachable",
-        "engine_unreachable",
-        isTimeout
-          ? `engine ${spec.operation} timed out after ${timeoutMs}ms`
-          : `engine ${spec.operation} failed: ${connectionReason(error)}`,
-        error,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    // undici follows no redirects: a 3xx ends as engine_protocol_violation below.
+    const { status, contentType, body } = await httpCall({
+      dispatcher: this.dispatcher,
+      url: joinUrl(endpoint, spec.path),
+      method: spec.method,
+      body: spec.body,
+      timeoutMs: spec.operation === "turn" ? this.options.turnTimeoutMs : this.options.timeoutMs,
+      label: `engine ${spec.operation}`,
+      unreachable: (message, cause) =>
+        new EngineCallError("unreachable", "engine_unreachable", message, cause),
+    });
     if (status >= 200 && status < 300) {
       return { status, contentType, body };
     }

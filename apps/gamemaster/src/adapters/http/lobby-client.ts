@@ -1,8 +1,8 @@
 import { GalaxyError } from "@galaxy/errors";
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import { z } from "zod";
 import type { LobbyClient, Membership } from "../../ports/lobby-client.js";
-import { createHttpAgent } from "./engine-client.js";
+import { createHttpAgent, httpCall, joinUrl } from "./http-call.js";
 
 /** Outcome label of one Lobby call, for metrics. */
 export type LobbyCallOutcome = "ok" | "not_found" | "unavailable";
@@ -32,18 +32,6 @@ const membershipsSchema = z.object({
   ),
 });
 
-function reasonOf(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === "string") {
-      return code;
-    }
-    current = current.cause;
-  }
-  return error instanceof Error ? error.message : "connection failed";
-}
-
 class LobbyUnavailableError extends GalaxyError {
   constructor(message: string, cause?: unknown) {
     // The envelope says only that Lobby is unavailable; the log keeps why.
@@ -70,7 +58,7 @@ export class HttpLobbyClient implements LobbyClient {
   private readonly ownsDispatcher: boolean;
 
   constructor(private readonly options: HttpLobbyClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.baseUrl = options.baseUrl;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher = options.dispatcher ?? createHttpAgent({ connectionsPerOrigin: 32 });
   }
@@ -99,34 +87,17 @@ export class HttpLobbyClient implements LobbyClient {
   }
 
   private async fetchMemberships(gameId: string): Promise<Membership[] | null> {
-    const url = `${this.baseUrl}/api/v1/internal/games/${encodeURIComponent(gameId)}/memberships`;
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.options.timeoutMs);
-    let status: number;
-    let body: string;
-    try {
-      const response = await request(url, {
-        method: "GET",
-        dispatcher: this.dispatcher,
-        signal: controller.signal,
-        headers: { accept: "application/json" },
-      });
-      status = response.statusCode;
-      body = await response.body.text();
-    } catch (error) {
-      throw new LobbyUnavailableError(
-        timedOut
-          ? `lobby memberships timed out after ${this.options.timeoutMs}ms`
-          : `lobby memberships failed: ${reasonOf(error)}`,
-        error,
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    const { status, body } = await httpCall({
+      dispatcher: this.dispatcher,
+      url: joinUrl(
+        this.baseUrl,
+        `/api/v1/internal/games/${encodeURIComponent(gameId)}/memberships`,
+      ),
+      method: "GET",
+      timeoutMs: this.options.timeoutMs,
+      label: "lobby memberships",
+      unreachable: (message, cause) => new LobbyUnavailableError(message, cause),
+    });
     if (status === 404) {
       return null;
     }

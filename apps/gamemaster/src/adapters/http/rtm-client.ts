@@ -1,11 +1,13 @@
-import { GalaxyError } from "@galaxy/errors";
+import { ERROR_STATUS, type ErrorCode, GalaxyError, isErrorCode } from "@galaxy/errors";
+import type { Dispatcher } from "undici";
 import type { RtmClient, StopReason } from "../../ports/rtm-client.js";
+import { createHttpAgent, errorEnvelopeOf, httpCall, joinUrl } from "./http-call.js";
 
 /** RTM operations, each with its own latency metric label. */
 export type RtmOperation = "stop" | "patch";
 
-/** Outcome label of one RTM call, for metrics. */
-export type RtmCallOutcome = "ok" | "error" | "unreachable";
+/** Outcome label of one RTM call, for metrics: `refused` is an RTM 4xx. */
+export type RtmCallOutcome = "ok" | "refused" | "error" | "unreachable";
 
 /** Options of {@link HttpRtmClient}. */
 export interface HttpRtmClientOptions {
@@ -15,43 +17,81 @@ export interface HttpRtmClientOptions {
   timeoutMs: number;
   /** Observes every call (latency metric). */
   observe?: (operation: RtmOperation, outcome: RtmCallOutcome, seconds: number) => void;
-  /** Replaceable for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  /** Connection pool (shared with the engine and Lobby clients); by default the client opens its own. */
+  dispatcher?: Dispatcher;
 }
 
 const MAX_MESSAGE_LENGTH = 300;
 
 /** RTM's `{error:{code,message}}` as one line, else its status and body text. */
 export function rtmErrorDetail(status: number, body: string): string {
-  try {
-    const parsed: unknown = JSON.parse(body);
-    if (typeof parsed === "object" && parsed !== null && "error" in parsed) {
-      const error = (parsed as { error: unknown }).error;
-      if (typeof error === "object" && error !== null) {
-        const { code, message } = error as { code?: unknown; message?: unknown };
-        if (typeof code === "string") {
-          const text = typeof message === "string" && message !== "" ? `: ${message}` : "";
-          return `${status} ${code}${text}`.slice(0, MAX_MESSAGE_LENGTH);
-        }
-      }
-    }
-  } catch {
-    // Not JSON: fall back to the text.
+  const envelope = errorEnvelopeOf(body);
+  if (envelope !== null) {
+    const text = envelope.message === "" ? "" : `: ${envelope.message}`;
+    return `${status} ${envelope.code}${text}`.slice(0, MAX_MESSAGE_LENGTH);
   }
   const text = body.trim();
   return (text === "" ? String(status) : `${status} ${text}`).slice(0, MAX_MESSAGE_LENGTH);
 }
 
 /**
- * {@link RtmClient} over HTTP. Any failure is `runtime_manager_unavailable`
- * (docs/reference.md#admin-operations: "RTM failure → runtime_manager_unavailable, state unchanged");
- * the message says whether RTM could not be reached or what it answered.
+ * The GM error for an RTM answer that is not a 2xx (decision 101):
+ * - 404 → `not_found` with RTM's message: RTM does not know the game's
+ *   container (the stop service treats that as already stopped);
+ * - another 4xx whose envelope code GM also knows with that same status
+ *   (`invalid_request` 400, `conflict` 409, `semver_patch_only` 422, …) →
+ *   RTM's code and message, unchanged;
+ * - any other 4xx (a code GM does not have, no envelope) → `conflict`, the
+ *   message naming RTM's status, code and message;
+ * - 408, 429, 5xx and anything else → `runtime_manager_unavailable`: RTM
+ *   could not do the work now, which is an outage, not a refusal.
+ */
+export function rtmAnswerError(operation: RtmOperation, status: number, body: string): GalaxyError {
+  const refusal = status >= 400 && status < 500 && status !== 408 && status !== 429;
+  if (!refusal) {
+    return new GalaxyError(
+      "runtime_manager_unavailable",
+      `runtime manager ${operation} answered ${rtmErrorDetail(status, body)}`,
+    );
+  }
+  const envelope = errorEnvelopeOf(body);
+  const message = (envelope?.message ?? "").slice(0, MAX_MESSAGE_LENGTH);
+  if (status === 404) {
+    return new GalaxyError(
+      "not_found",
+      message === "" ? `runtime manager does not know the game's container` : message,
+    );
+  }
+  if (envelope !== null && isErrorCode(envelope.code) && ERROR_STATUS[envelope.code] === status) {
+    const code: ErrorCode = envelope.code;
+    return new GalaxyError(code, message === "" ? `runtime manager refused ${operation}` : message);
+  }
+  return new GalaxyError(
+    "conflict",
+    `runtime manager refused ${operation}: ${rtmErrorDetail(status, body)}`,
+  );
+}
+
+/**
+ * {@link RtmClient} over HTTP, through the shared call helper and keep-alive
+ * pool. No answer (connection failure, timeout) or a 5xx is
+ * `runtime_manager_unavailable` (502); an RTM refusal (4xx) keeps RTM's code
+ * and message where GM has the code ({@link rtmAnswerError}).
  */
 export class HttpRtmClient implements RtmClient {
-  private readonly fetchImpl: typeof fetch;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
 
   constructor(private readonly options: HttpRtmClientOptions) {
-    this.fetchImpl = options.fetch ?? fetch;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher = options.dispatcher ?? createHttpAgent({ connectionsPerOrigin: 16 });
+  }
+
+  /** Closes the connection pool when the client opened it itself. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) {
+      await this.dispatcher.close();
+    }
   }
 
   stop(gameId: string, reason: StopReason): Promise<void> {
@@ -63,53 +103,34 @@ export class HttpRtmClient implements RtmClient {
   }
 
   private async call(operation: RtmOperation, gameId: string, body: unknown): Promise<void> {
-    const url = `${this.options.baseUrl.replace(/\/+$/, "")}/api/v1/internal/runtimes/${encodeURIComponent(gameId)}/${operation}`;
     const started = performance.now();
     const observe = (outcome: RtmCallOutcome) =>
       this.options.observe?.(operation, outcome, (performance.now() - started) / 1000);
-    let status: number;
-    let text: string;
+    let answer: { status: number; body: string };
     try {
-      const response = await this.fetchImpl(url, {
+      answer = await httpCall({
+        dispatcher: this.dispatcher,
+        url: joinUrl(
+          this.options.baseUrl,
+          `/api/v1/internal/runtimes/${encodeURIComponent(gameId)}/${operation}`,
+        ),
         method: "POST",
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        headers: { accept: "application/json", "content-type": "application/json" },
-        body: JSON.stringify(body),
+        body,
+        timeoutMs: this.options.timeoutMs,
+        label: `runtime manager ${operation}`,
+        unreachable: (message, cause) =>
+          new GalaxyError("runtime_manager_unavailable", message, { cause }),
       });
-      status = response.status;
-      text = await response.text();
     } catch (error) {
       observe("unreachable");
-      const isTimeout = error instanceof Error && error.name === "TimeoutError";
-      throw new GalaxyError(
-        "runtime_manager_unavailable",
-        isTimeout
-          ? `runtime manager ${operation} timed out after ${this.options.timeoutMs}ms`
-          : `runtime manager ${operation} failed: ${connectionReason(error)}`,
-        { cause: error },
-      );
+      throw error;
     }
-    if (status >= 200 && status < 300) {
+    if (answer.status >= 200 && answer.status < 300) {
       observe("ok");
       return;
     }
-    observe("error");
-    throw new GalaxyError(
-      "runtime_manager_unavailable",
-      `runtime manager ${operation} answered ${rtmErrorDetail(status, text)}`,
-    );
+    const error = rtmAnswerError(operation, answer.status, answer.body);
+    observe(error.code === "runtime_manager_unavailable" ? "error" : "refused");
+    throw error;
   }
-}
-
-function connectionReason(error: unknown): string {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code = (current as Error & { code?: unknown }).code;
-    if (typeof code === "string") {
-      return code;
-    }
-    current = current.cause;
-  }
-  return error instanceof Error ? error.message : "connection failed";
 }

@@ -38,12 +38,60 @@ describe("PostgreSQL error mapping", () => {
   });
 
   it.each([
-    ["unique violation", pgError("23505")],
     ["syntax error", pgError("42601")],
+    ["division by zero (a data exception)", pgError("22012")],
     ["plain error", new Error("boom")],
-  ])("leaves %s alone", (_name, error) => {
+  ])("leaves %s alone (a GM bug: internal_error)", (_name, error) => {
     expect(isConnectionError(error)).toBe(false);
     expect(mapPostgresError(error, "get")).toBe(error);
+  });
+
+  it.each([
+    [
+      "undefined table 42P01",
+      "42P01",
+      "service_unavailable",
+      "database schema is not at the expected migration",
+    ],
+    [
+      "undefined column 42703",
+      "42703",
+      "service_unavailable",
+      "database schema is not at the expected migration",
+    ],
+    [
+      "missing schema 3F000",
+      "3F000",
+      "service_unavailable",
+      "database schema is not at the expected migration",
+    ],
+    ["insufficient privilege 42501", "42501", "service_unavailable", "database refused access"],
+    ["read-only transaction 25006", "25006", "service_unavailable", "database is read-only"],
+    ["serialization failure 40001", "40001", "service_unavailable", "database busy, retry"],
+    ["deadlock 40P01", "40P01", "service_unavailable", "database busy, retry"],
+    ["disk full 53100", "53100", "service_unavailable", "database out of resources"],
+    ["system error 58030", "58030", "service_unavailable", "database unavailable"],
+    [
+      "unhandled unique violation 23505",
+      "23505",
+      "conflict",
+      "the change conflicts with data already stored",
+    ],
+    [
+      "unhandled check violation 23514",
+      "23514",
+      "conflict",
+      "the change conflicts with data already stored",
+    ],
+  ])("maps %s of a reachable database to a clear code", (_name, state, code, message) => {
+    const original = pgError(state, 'relation "gamemaster.runtime_records" does not exist');
+    const mapped = mapPostgresError(wrapped(original), "get");
+    expect(isGalaxyError(mapped) && [mapped.code, mapped.message]).toEqual([
+      code,
+      `${message} (SQLSTATE ${state})`,
+    ]);
+    // PostgreSQL's own words stay in the cause (for the log), out of the envelope.
+    expect(sqlState(mapped)).toBe(state);
   });
 
   it("passes GalaxyErrors through", () => {

@@ -87,17 +87,81 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 /**
+ * SQLSTATE classes and codes of a reachable database that still cannot do
+ * the work, each with the words the envelope carries (decision 102). The
+ * first match wins, so exact codes come before their class.
+ */
+const DATABASE_REFUSALS: readonly {
+  match: (state: string) => boolean;
+  code: "service_unavailable" | "conflict";
+  message: string;
+}[] = [
+  // The schema is not what this release expects (a table, column or schema
+  // is missing): /readyz reports "migrations" too.
+  {
+    match: (state) => state === "42P01" || state === "42703" || state === "3F000",
+    code: "service_unavailable",
+    message: "database schema is not at the expected migration",
+  },
+  {
+    match: (state) => state === "42501",
+    code: "service_unavailable",
+    message: "database refused access",
+  },
+  {
+    match: (state) => state === "25006",
+    code: "service_unavailable",
+    message: "database is read-only",
+  },
+  // Serialization failure, deadlock: the same request can succeed on retry.
+  {
+    match: (state) => state === "40001" || state === "40P01",
+    code: "service_unavailable",
+    message: "database busy, retry",
+  },
+  // Insufficient resources (disk full, out of memory, too many connections).
+  {
+    match: (state) => state.startsWith("53"),
+    code: "service_unavailable",
+    message: "database out of resources",
+  },
+  // Operator intervention, system errors, configuration file errors.
+  {
+    match: (state) => state.startsWith("57") || state.startsWith("58") || state.startsWith("F0"),
+    code: "service_unavailable",
+    message: "database unavailable",
+  },
+  // An integrity constraint no store handles (they map their own first).
+  {
+    match: (state) => state.startsWith("23"),
+    code: "conflict",
+    message: "the change conflicts with data already stored",
+  },
+];
+
+/**
  * The one place PostgreSQL failures become GalaxyErrors: an unreachable
- * database → `service_unavailable` (the caller may retry); GalaxyErrors pass
- * through; anything else is returned unchanged and ends as `internal_error`.
+ * database → `service_unavailable` (the caller may retry); a reachable one
+ * that cannot do the work (schema behind, read-only, out of resources,
+ * access refused, a serialization failure) → `service_unavailable` naming
+ * that; an unhandled integrity violation → `conflict`. GalaxyErrors pass
+ * through; anything else (a GM bug such as a syntax error) is returned
+ * unchanged and ends as `internal_error`. The envelope never carries
+ * PostgreSQL's own text; the cause keeps it for the log.
  */
 export function mapPostgresError(error: unknown, operation: string): unknown {
   if (isGalaxyError(error)) {
     return error;
   }
+  const cause = () => new Error(`postgres ${operation} failed`, { cause: error });
   if (isConnectionError(error)) {
-    return new GalaxyError("service_unavailable", "database unavailable", {
-      cause: new Error(`postgres ${operation} failed`, { cause: error }),
+    return new GalaxyError("service_unavailable", "database unavailable", { cause: cause() });
+  }
+  const state = sqlState(error);
+  const refusal = state === undefined ? undefined : DATABASE_REFUSALS.find((r) => r.match(state));
+  if (refusal !== undefined) {
+    return new GalaxyError(refusal.code, `${refusal.message} (SQLSTATE ${state})`, {
+      cause: cause(),
     });
   }
   return error;

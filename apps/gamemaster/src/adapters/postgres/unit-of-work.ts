@@ -1,5 +1,9 @@
 import type { TransactionStores, UnitOfWork } from "../../ports/unit-of-work.js";
-import { type PlayerAccessCache, watchStoreWrites } from "../player-access-cache.js";
+import {
+  InvalidatingPlayerMappingStore,
+  InvalidatingRuntimeRecordStore,
+  type RecordWriteHook,
+} from "../invalidating-stores.js";
 import { PostgresConsumerOffsetStore } from "./consumer-offset-store.js";
 import type { Database, RootDatabase } from "./database.js";
 import { withPostgres } from "./errors.js";
@@ -13,11 +17,13 @@ export interface PostgresUnitOfWorkOptions {
   db: RootDatabase;
   streams: OutboxStreams;
   /**
-   * The hot path's cache: a game written in the transaction is kept out of
-   * it from the first write until the transaction has ended, so no read of
-   * the not yet committed (or rolled back) state can be cached.
+   * The hot path's runtime view and its broadcast to the other replicas
+   * (decision 080): a game written in the transaction is announced at its
+   * first write and released only after the transaction has ended, so no
+   * read of the not yet committed (or rolled back) state can be cached, and
+   * the other replicas are told once the change is committed.
    */
-  cache?: Pick<PlayerAccessCache, "beginWrite" | "endWrite">;
+  writeHook?: RecordWriteHook;
   /** `event_id` factory (tests); default random UUIDs. */
   newEventId?: () => string;
 }
@@ -32,27 +38,34 @@ export class PostgresUnitOfWork implements UnitOfWork {
   constructor(private readonly options: PostgresUnitOfWorkOptions) {}
 
   run<T>(work: (tx: TransactionStores) => Promise<T>): Promise<T> {
-    const { cache } = this.options;
-    const touched = new Set<string | undefined>();
-    const tracker = {
-      beginWrite(gameId: string | undefined) {
+    const hook = this.options.writeHook;
+    // Game id → whether a write to it changed rows.
+    const touched = new Map<string | null, boolean>();
+    const deferred: RecordWriteHook = {
+      beginWrite(gameId) {
         if (!touched.has(gameId)) {
-          touched.add(gameId);
-          cache?.beginWrite(gameId);
+          touched.set(gameId, false);
+          hook?.beginWrite(gameId);
         }
       },
-      endWrite() {},
+      endWrite(gameId, changed) {
+        if (changed) touched.set(gameId, true);
+      },
     };
-    const watch = <S extends object>(store: S): S =>
-      cache === undefined ? store : watchStoreWrites(store, tracker);
     return withPostgres("unit of work", async () => {
       try {
         return await this.options.db.transaction(async (tx) => {
           const db: Database = tx;
           const outbox = new BufferedOutbox(this.options.streams, this.options.newEventId);
           const result = await work({
-            runtimeRecords: watch(new PostgresRuntimeRecordStore(db)),
-            playerMappings: watch(new PostgresPlayerMappingStore(db)),
+            runtimeRecords:
+              hook === undefined
+                ? new PostgresRuntimeRecordStore(db)
+                : new InvalidatingRuntimeRecordStore(new PostgresRuntimeRecordStore(db), deferred),
+            playerMappings:
+              hook === undefined
+                ? new PostgresPlayerMappingStore(db)
+                : new InvalidatingPlayerMappingStore(new PostgresPlayerMappingStore(db), deferred),
             operationLog: new PostgresOperationLog(db),
             consumerOffsets: new PostgresConsumerOffsetStore(db),
             outbox,
@@ -61,8 +74,10 @@ export class PostgresUnitOfWork implements UnitOfWork {
           return result;
         });
       } finally {
-        for (const gameId of touched) {
-          cache?.endWrite(gameId);
+        // A write that changed rows counts as changed even when the commit
+        // failed: it may have committed before the error reached us.
+        for (const [gameId, changed] of touched) {
+          hook?.endWrite(gameId, changed);
         }
       }
     });

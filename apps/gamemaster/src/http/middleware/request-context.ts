@@ -70,6 +70,12 @@ export interface RequestContextOptions {
    * failure is still logged).
    */
   quietSuccessRoutes?: ReadonlySet<string>;
+  /**
+   * Header names whose presence also makes a successful request debug-level:
+   * the console's own calls to the REST routes and its refresh polls, which
+   * would otherwise write several lines every few seconds per open page.
+   */
+  quietSuccessHeaders?: readonly string[];
 }
 
 /**
@@ -116,7 +122,10 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
       c.req.path === "/healthz" ||
       c.req.path === "/readyz" ||
       c.req.path === "/metrics" ||
-      (status < 400 && options.quietSuccessRoutes?.has(route) === true)
+      (status < 400 &&
+        (options.quietSuccessRoutes?.has(route) === true ||
+          options.quietSuccessHeaders?.some((name) => requestHeader(c, name) !== undefined) ===
+            true))
     ) {
       logger.debug(fields, "request completed");
     } else {

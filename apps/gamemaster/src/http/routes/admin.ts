@@ -55,7 +55,7 @@ const stopRoute = createRoute({
   tags: TAGS,
   summary: "Stop the runtime through the Runtime Manager.",
   description:
-    "Allowed from running, generation_in_progress, generation_failed and engine_unreachable. RTM stops the container first; then CAS → stopped, next_generation_at cleared, stopped_at set, operation log, runtime_snapshot_update. A turn in flight loses its outcome CAS and is discarded. An RTM failure changes nothing.",
+    "Allowed from running, generation_in_progress, generation_failed and engine_unreachable. RTM stops the container first (an RTM 404 — it no longer knows the container — counts as stopped); then CAS → stopped, next_generation_at cleared, stopped_at set, operation log, runtime_snapshot_update. A turn in flight loses its outcome CAS and is discarded. Any other RTM refusal keeps RTM's code and message; neither a refusal nor an RTM outage changes anything.",
   request: {
     params: GameIdParamsSchema,
     headers: CallerHeadersSchema,
@@ -66,11 +66,15 @@ const stopRoute = createRoute({
   },
   responses: {
     200: runtimeRecord("The stopped runtime."),
-    400: errorResponse("invalid_request: unknown reason, unknown field, malformed game id."),
+    400: errorResponse(
+      "invalid_request: unknown reason, unknown field, malformed game id, or RTM refused the request as invalid.",
+    ),
     404: notFound,
-    409: errorResponse("conflict: the runtime is already stopped or finished, or still starting."),
+    409: errorResponse(
+      "conflict: the runtime is already stopped or finished, or still starting; or RTM refused the stop (its message).",
+    ),
     502: errorResponse(
-      "runtime_manager_unavailable: RTM unreachable, timed out or refused; nothing changed.",
+      "runtime_manager_unavailable: RTM unreachable, timed out or answered 5xx; nothing changed.",
     ),
     500: internalError,
     503: unavailable,
@@ -84,7 +88,7 @@ const patchRoute = createRoute({
   tags: TAGS,
   summary: "Move the runtime to another patch release of its engine version.",
   description:
-    "Resolves the image ref of `version` (an active registry entry), requires the same major and minor as current_engine_version and a different version, asks RTM to patch the container, then records the new image ref and version and logs the operation. Allowed from running, generation_failed and engine_unreachable. An RTM failure changes nothing.",
+    "Resolves the image ref of `version` (an active registry entry), requires the same major and minor as current_engine_version and a different version, asks RTM to patch the container, then records the new image ref and version and logs the operation. Allowed from running, generation_failed and engine_unreachable. An RTM refusal keeps RTM's code and message (404 not_found when RTM does not know the container); neither a refusal nor an RTM outage changes anything.",
   request: {
     params: GameIdParamsSchema,
     headers: CallerHeadersSchema,
@@ -95,16 +99,20 @@ const patchRoute = createRoute({
   },
   responses: {
     200: runtimeRecord("The runtime with its new current_image_ref and current_engine_version."),
-    400: errorResponse("invalid_request: not a semver, unknown field, malformed game id."),
-    404: errorResponse(
-      "runtime_not_found, or engine_version_not_found (missing or deprecated version).",
+    400: errorResponse(
+      "invalid_request: not a semver, unknown field, malformed game id, or RTM refused the request as invalid.",
     ),
-    409: errorResponse("conflict: the runtime is stopped, finished, starting or mid-turn."),
+    404: errorResponse(
+      "runtime_not_found, engine_version_not_found (missing or deprecated version), or not_found: RTM does not know the game's container.",
+    ),
+    409: errorResponse(
+      "conflict: the runtime is stopped, finished, starting or mid-turn; or RTM refused the patch (its message).",
+    ),
     422: errorResponse(
-      "semver_patch_only: the version differs in major or minor, or is the current one.",
+      "semver_patch_only: the version differs in major or minor, or is the current one (GM's or RTM's check).",
     ),
     502: errorResponse(
-      "runtime_manager_unavailable: RTM unreachable, timed out or refused; nothing changed.",
+      "runtime_manager_unavailable: RTM unreachable, timed out or answered 5xx; nothing changed.",
     ),
     500: internalError,
     503: unavailable,

@@ -1,8 +1,14 @@
+import { GalaxyError } from "@galaxy/errors";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { RegisterRuntimeService } from "../../services/register-runtime.js";
 import type { RuntimeQueryService } from "../../services/runtimes.js";
 import { type AppEnv, operationContext } from "../context.js";
-import { CallerHeadersSchema, errorResponse, GameIdParamsSchema } from "../schemas/common.js";
+import {
+  CallerHeadersSchema,
+  errorResponse,
+  GAME_ID_PATTERN,
+  GameIdParamsSchema,
+} from "../schemas/common.js";
 import {
   ListRuntimesQuerySchema,
   LivenessSchema,
@@ -42,7 +48,9 @@ const registerRoute = createRoute({
     400: errorResponse(
       "invalid_request: unknown field, wrong type, empty members, duplicate user or race, invalid cron, invalid semver, oversized body.",
     ),
-    404: errorResponse("engine_version_not_found: missing or deprecated target version."),
+    404: errorResponse(
+      "engine_version_not_found: the target version is not in the registry (a deprecated one is accepted).",
+    ),
     409: errorResponse("conflict: the game already has a runtime."),
     422: errorResponse("engine_validation_error: the engine refused /admin/init (4xx)."),
     502: errorResponse(
@@ -113,6 +121,41 @@ const livenessRoute = createRoute({
   },
 });
 
+/** The envelope message of an error response, or a fallback when it has none. */
+async function envelopeMessage(response: Response): Promise<string> {
+  try {
+    const body = (await response.clone().json()) as { error?: { message?: unknown } };
+    if (typeof body.error?.message === "string") return body.error.message;
+  } catch {
+    // Not an envelope: fall through.
+  }
+  return "invalid request";
+}
+
+/**
+ * Audits register-runtime requests refused with 400 before the service ran
+ * (schema, malformed JSON, oversized body): the service files one
+ * `invalid_request` failure entry for the game and creates nothing. Installed
+ * ahead of the body limit so an oversized body is seen too. A malformed game
+ * id names no game and is not filed.
+ */
+export function auditRejectedRegistrations(
+  app: OpenAPIHono<AppEnv>,
+  deps: { registerRuntime: RegisterRuntimeService },
+): void {
+  app.use("/api/v1/internal/games/:game_id/runtime", async (c, next) => {
+    // Read before next(): once the body limit answered, the route's params are gone.
+    const gameId = c.req.param("game_id") ?? "";
+    await next();
+    if (c.req.method !== "POST" || c.res.status !== 400 || c.get("serviceReached") === true) {
+      return;
+    }
+    if (!GAME_ID_PATTERN.test(gameId)) return;
+    const error = new GalaxyError("invalid_request", await envelopeMessage(c.res));
+    await deps.registerRuntime.recordRejected(gameId, error, operationContext(c));
+  });
+}
+
 /** Registers the runtime routes (register, get, list, liveness). */
 export function registerRuntimeRoutes(
   app: OpenAPIHono<AppEnv>,
@@ -121,6 +164,7 @@ export function registerRuntimeRoutes(
   app.openapi(registerRoute, async (c) => {
     const { game_id: gameId } = c.req.valid("param");
     const body = c.req.valid("json");
+    c.set("serviceReached", true);
     const record = await deps.registerRuntime.execute(
       {
         gameId,

@@ -11,13 +11,15 @@ export const OpKindSchema = z
   .enum(OP_KINDS, { error: `must be one of ${OP_KINDS.join(", ")}` })
   .openapi("OpKind");
 
+const limitRange = { error: `must be an integer between 1 and ${OPERATION_HISTORY_MAX_LIMIT}` };
+
 /** Query of internalListOperations. */
 export const ListOperationsQuerySchema = z.object({
   limit: z.coerce
     .number()
-    .int()
-    .min(1)
-    .max(OPERATION_HISTORY_MAX_LIMIT)
+    .int(limitRange)
+    .min(1, limitRange)
+    .max(OPERATION_HISTORY_MAX_LIMIT, limitRange)
     .optional()
     .openapi({
       param: { name: "limit", in: "query" },

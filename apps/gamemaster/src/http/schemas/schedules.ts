@@ -6,14 +6,15 @@ import { NullableTimestampSchema, TimestampSchema } from "./common.js";
 import { RuntimeStatusSchema } from "./runtimes.js";
 
 const countDescription = `How many activations, 1..${SCHEDULE_PREVIEW_MAX_COUNT}, default ${SCHEDULE_PREVIEW_DEFAULT_COUNT}.`;
+const countRange = { error: `must be an integer between 1 and ${SCHEDULE_PREVIEW_MAX_COUNT}` };
 
 /** Query of internalGetRuntimeSchedule. */
 export const RuntimeScheduleQuerySchema = z.object({
   count: z.coerce
     .number()
-    .int()
-    .min(1)
-    .max(SCHEDULE_PREVIEW_MAX_COUNT)
+    .int(countRange)
+    .min(1, countRange)
+    .max(SCHEDULE_PREVIEW_MAX_COUNT, countRange)
     .optional()
     .openapi({
       param: { name: "count", in: "query" },
@@ -69,9 +70,9 @@ export const SchedulePreviewRequestSchema = z
       }),
     count: z
       .number()
-      .int()
-      .min(1)
-      .max(SCHEDULE_PREVIEW_MAX_COUNT)
+      .int(countRange)
+      .min(1, countRange)
+      .max(SCHEDULE_PREVIEW_MAX_COUNT, countRange)
       .optional()
       .openapi({ description: countDescription }),
     after: z.iso

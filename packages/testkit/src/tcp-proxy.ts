@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { connect, createServer, type Server, type Socket } from "node:net";
 
-/** A TCP proxy a test can cut and restore to simulate a dependency outage. */
+/** A TCP proxy a test can cut and restore to simulate a dependency outage (PostgreSQL, Redis, …). */
 export interface TcpProxy {
   port: number;
   /** Destroys every open connection and refuses new ones until restore(). */
@@ -10,7 +10,10 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy on 127.0.0.1 forwarding to `target`. */
+/**
+ * Starts a proxy on 127.0.0.1 forwarding to `target`. `cut()` destroys every open connection and
+ * refuses new ones until `restore()`; `close()` stops listening.
+ */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let up = true;
