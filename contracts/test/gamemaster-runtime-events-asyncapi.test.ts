@@ -35,6 +35,7 @@ import {
   HEALTH_EVENT_TYPES,
   HEALTH_EVENTS_STREAM,
   INTENT_FIELDS,
+  INTENT_OPTIONAL_FIELDS,
   LOBBY_EVENTS_STREAM,
   NOTIFICATION_INTENTS,
   NOTIFICATION_INTENTS_STREAM,
@@ -101,7 +102,7 @@ function intentProblems(document: JsonObject, type: string): string[] {
   } catch (error) {
     return [String(error instanceof Error ? error.message : error)];
   }
-  const problems = checkFlatPayload(payload, INTENT_FIELDS, where);
+  const problems = checkFlatPayload(payload, INTENT_FIELDS, where, INTENT_OPTIONAL_FIELDS);
   problems.push(
     ...checkEnum(
       dig(payload, "properties", "audience_kind"),
@@ -313,6 +314,26 @@ describe(`${FILE}`, () => {
         ),
       );
       expect(problems).toEqual([]);
+    });
+
+    it("accepts every intent with the event_id envelope field Game Master adds", () => {
+      const validator = createExampleValidator("draft-07");
+      const problems = sampleIntents().flatMap((intent) =>
+        checkStreamEntry(
+          validator,
+          requireMessagePayload(document, INTENTS, intent.notification_type, "notification_type"),
+          { ...encode(intent), event_id: "6f9c2a4e-3b1d-4c8e-9a7f-0d2e5b8c1a34" },
+          `encode(${intent.notification_type}) + event_id`,
+        ),
+      );
+      expect(problems).toEqual([]);
+    });
+
+    it("requires event_id on every gm:lobby_events entry", () => {
+      for (const type of ["runtime_snapshot_update", "game_finished"]) {
+        const payload = requireMessagePayload(document, LOBBY, type, "event_type");
+        expect(stringList(payload.required), type).toContain("event_id");
+      }
     });
   });
 

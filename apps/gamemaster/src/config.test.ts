@@ -68,6 +68,7 @@ describe("loadConfig", () => {
         notificationIntents: "notification:intents",
         healthEvents: "runtime:health_events",
       },
+      outbox: { retentionMs: 7 * 24 * 60 * 60 * 1000, batchSize: 500, pollIntervalMs: 1_000 },
       logLevel: "info",
       // The turn timeout (60 s) plus the margin: a turn in flight at SIGTERM can finish.
       shutdownTimeoutMs: 75_000,

@@ -161,6 +161,12 @@ const envSchema = z.object({
     .optional(),
   GAMEMASTER_CACHE_INVALIDATION_CHANNEL: streamName("gm:cache_invalidations"),
   GAMEMASTER_MAX_BODY_BYTES: integer(1_048_576, 1, 1_073_741_824),
+  // Age after which entries of the streams GM writes may be trimmed (XADD
+  // MINID); 0 = never trim. Go syntax has no days: 168h is 7 days.
+  GAMEMASTER_STREAM_RETENTION: duration("168h", { min: 0 }),
+  GAMEMASTER_OUTBOX_BATCH_SIZE: integer(500, 1, 10_000),
+  // Fallback poll of the outbox relay; commits wake it at once (LISTEN/NOTIFY).
+  GAMEMASTER_OUTBOX_POLL_INTERVAL: duration("1s", { min: 10 }),
 });
 
 /** The parsed configuration of Game Master (docs/reference.md#configuration). Durations are milliseconds. */
@@ -180,6 +186,8 @@ export interface GameMasterConfig {
   /** Life of the hot path's cached runtime view; 0 = read PostgreSQL on every request. */
   runtimeCacheTtlMs: number;
   streams: { lobbyEvents: string; notificationIntents: string; healthEvents: string };
+  /** Outbox relay: stream retention (0 = never trim), rows per batch, fallback poll. */
+  outbox: { retentionMs: number; batchSize: number; pollIntervalMs: number };
   logLevel: LogLevel;
   /**
    * Budget of a graceful stop (`GAMEMASTER_SHUTDOWN_TIMEOUT`). Unset: the
@@ -280,6 +288,11 @@ export function loadConfig(
       lobbyEvents: e.GAMEMASTER_LOBBY_EVENTS_STREAM,
       notificationIntents: e.GAMEMASTER_NOTIFICATION_INTENTS_STREAM,
       healthEvents: e.GAMEMASTER_HEALTH_EVENTS_STREAM,
+    },
+    outbox: {
+      retentionMs: e.GAMEMASTER_STREAM_RETENTION,
+      batchSize: e.GAMEMASTER_OUTBOX_BATCH_SIZE,
+      pollIntervalMs: e.GAMEMASTER_OUTBOX_POLL_INTERVAL,
     },
     logLevel: e.GAMEMASTER_LOG_LEVEL,
     shutdownTimeoutMs:

@@ -1,14 +1,16 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { EngineCallOutcome } from "./adapters/http/engine-client.js";
 import type { LobbyCallOutcome } from "./adapters/http/lobby-client.js";
-import type { LobbyEventType } from "./adapters/redis/lobby-events-publisher.js";
+import type { LobbyEventType } from "./adapters/outbox/encoding.js";
 import type { OpOutcome } from "./domain/operation.js";
 import { RUNTIME_STATUSES, type RuntimeStatus } from "./domain/runtime-status.js";
 import type { CacheInvalidation } from "./ports/cache-invalidation.js";
 import type { EngineOperation } from "./ports/engine-client.js";
 import type { MembershipCacheTelemetry } from "./ports/membership.js";
+import type { OutboxBacklog } from "./ports/outbox.js";
 import type { Telemetry } from "./ports/telemetry.js";
 import { createTurnEngineMetrics, type TurnEngineMetrics } from "./turn-engine-metrics.js";
+import type { OutboxRelayTelemetry } from "./workers/outbox-relay.js";
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
@@ -18,6 +20,10 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Games in the membership cache, read on scrape. */
   membershipCacheSize?: () => number;
+  /** Unpublished outbox rows and the age of the oldest, read on scrape. */
+  outboxBacklog?: () => Promise<OutboxBacklog>;
+  /** Streams that carry lobby events (the relayed counters tell them from intents). */
+  lobbyEventsStream?: string;
   /**
    * `GAMEMASTER_INSTANCE_ID`, exported as the `instance_id` label of
    * `gamemaster_instance_info` (decision 081).
@@ -31,7 +37,11 @@ export interface MetricsOptions {
  * metrics here: turn generations, scheduler lag, membership cache, health
  * events consumed, intents published.
  */
-export interface GameMasterMetrics extends Telemetry, MembershipCacheTelemetry, TurnEngineMetrics {
+export interface GameMasterMetrics
+  extends Telemetry,
+    MembershipCacheTelemetry,
+    TurnEngineMetrics,
+    OutboxRelayTelemetry {
   readonly registry: Registry;
   readonly registerRuntimeTotal: Counter<"outcome" | "error_code">;
   readonly engineCallDuration: Histogram<"operation" | "outcome">;
@@ -42,6 +52,10 @@ export interface GameMasterMetrics extends Telemetry, MembershipCacheTelemetry, 
   readonly membershipCacheMisses: Counter;
   readonly membershipCacheEntries: Gauge;
   readonly lobbyCallDuration: Histogram<"outcome">;
+  readonly outboxBacklog: Gauge;
+  readonly outboxOldestAge: Gauge;
+  readonly outboxRelayLatency: Histogram;
+  readonly outboxRelayFailures: Counter;
   readonly cacheInvalidations: Counter<"direction" | "kind">;
   readonly instanceInfo: Gauge<"instance_id">;
   /**
@@ -151,6 +165,56 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     registers: [registry],
   });
 
+  const readBacklog = options.outboxBacklog;
+  let backlogScrape: Promise<OutboxBacklog | null> | undefined;
+  // Both gauges come from one query per scrape.
+  const scrapeBacklog = (): Promise<OutboxBacklog | null> => {
+    if (readBacklog === undefined) {
+      return Promise.resolve(null);
+    }
+    backlogScrape ??= readBacklog()
+      .catch(() => null)
+      .finally(() => {
+        setTimeout(() => {
+          backlogScrape = undefined;
+        }, 0);
+      });
+    return backlogScrape;
+  };
+  const outboxBacklog = new Gauge({
+    name: "gamemaster_outbox_backlog",
+    help: "Outbox rows committed but not yet on their stream (read from PostgreSQL on scrape).",
+    registers: [registry],
+    async collect() {
+      const backlog = await scrapeBacklog();
+      if (backlog !== null) {
+        this.set(backlog.rows);
+      }
+    },
+  });
+  const outboxOldestAge = new Gauge({
+    name: "gamemaster_outbox_oldest_age_seconds",
+    help: "Age of the oldest unpublished outbox row; 0 when the outbox is empty.",
+    registers: [registry],
+    async collect() {
+      const backlog = await scrapeBacklog();
+      if (backlog !== null) {
+        this.set(backlog.oldestAgeSeconds);
+      }
+    },
+  });
+  const outboxRelayLatency = new Histogram({
+    name: "gamemaster_outbox_relay_latency_seconds",
+    help: "Time from the commit of an outbox row to its entry on the stream.",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  const outboxRelayFailures = new Counter({
+    name: "gamemaster_outbox_relay_failures_total",
+    help: "Relay passes that failed (Redis or PostgreSQL unreachable); the rows are retried.",
+    registers: [registry],
+  });
+
   const cacheInvalidations = new Counter({
     name: "gamemaster_cache_invalidations_total",
     help: "Cache-invalidation broadcasts sent to or received from the other replicas, by kind (resync: every cached view dropped after a (re)subscription).",
@@ -158,8 +222,28 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     registers: [registry],
   });
 
+  const turnEngine = createTurnEngineMetrics(registry);
   return {
-    ...createTurnEngineMetrics(registry),
+    ...turnEngine,
+    outboxBacklog,
+    outboxOldestAge,
+    outboxRelayLatency,
+    outboxRelayFailures,
+    recordRelayed(stream, eventTypes) {
+      for (const eventType of eventTypes) {
+        if (stream === options.lobbyEventsStream) {
+          lobbyEventsPublished.inc({ event_type: eventType });
+        } else {
+          turnEngine.notificationIntentsPublished.inc({ notification_type: eventType });
+        }
+      }
+    },
+    observeRelayLatency(seconds) {
+      outboxRelayLatency.observe(seconds);
+    },
+    recordRelayFailure() {
+      outboxRelayFailures.inc();
+    },
     cacheInvalidations,
     instanceInfo,
     recordCacheInvalidation(direction, kind) {

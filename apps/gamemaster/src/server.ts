@@ -32,6 +32,7 @@ import {
   type GameMasterServices,
 } from "./wiring.js";
 import { startWorkers } from "./workers/index.js";
+import type { OutboxRelayHooks } from "./workers/outbox-relay.js";
 
 /** Options of {@link startGameMaster}. */
 export interface StartGameMasterOptions {
@@ -44,6 +45,8 @@ export interface StartGameMasterOptions {
   readinessTimeoutMs?: number;
   /** Start the background workers (default true; some tests want the HTTP surface only). */
   workers?: boolean;
+  /** Crash points of the outbox relay (tests only). */
+  relayHooks?: OutboxRelayHooks;
   /**
    * Aborts the start-up (SIGTERM while starting): checked between the steps;
    * whatever was opened is closed and the promise rejects with
@@ -177,6 +180,11 @@ export async function startGameMaster(
     countRuntimesByStatus: () =>
       adapters === undefined ? Promise.resolve({}) : adapters.runtimeRecords.countByStatus(),
     membershipCacheSize: () => services?.memberships.size ?? 0,
+    outboxBacklog: () =>
+      adapters === undefined
+        ? Promise.resolve({ rows: 0, oldestAgeSeconds: 0 })
+        : adapters.outbox.backlog(),
+    lobbyEventsStream: config.streams.lobbyEvents,
   });
   // One keep-alive pool for every outgoing HTTP call (engines, Lobby), closed
   // last at shutdown, after the workers that may still call an engine.
@@ -219,11 +227,28 @@ export async function startGameMaster(
       if (postgresUp && !(await schemaIsCurrent(pool, readinessTimeoutMs))) {
         down.push("migrations");
       }
-      if (!redisUp) down.push("redis");
       // Not hearing the other replicas' invalidations is worth reporting on
       // its own only while Redis answers (a Redis outage says it already).
       if (redisUp && !invalidations.subscribed) down.push("cache_invalidation");
-      return { down };
+      if (redisUp) {
+        return { down };
+      }
+      // Decision 072: without Redis GM still serves (events wait in the
+      // outbox), so it stays in rotation and says so in the body; the
+      // replicas' cache invalidations are not heard meanwhile (the runtime
+      // cache TTL bounds how stale another replica's write can be seen).
+      let outboxBacklog: number | undefined;
+      if (postgresUp && adapters !== undefined) {
+        outboxBacklog = await adapters.outbox
+          .backlog()
+          .then((backlog) => backlog.rows)
+          .catch(() => undefined);
+      }
+      return {
+        down,
+        degraded: ["redis", "cache_invalidation"],
+        ...(outboxBacklog === undefined ? {} : { outboxBacklog }),
+      };
     },
     metrics: {
       contentType: metrics.registry.contentType,
@@ -305,6 +330,7 @@ export async function startGameMaster(
         adapters,
         services,
         openRedis,
+        ...(options.relayHooks === undefined ? {} : { relayHooks: options.relayHooks }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     }

@@ -39,7 +39,7 @@ export function createTurnEngineMetrics(registry: Registry): TurnEngineMetrics {
   });
   const healthEventsConsumed = new Counter({
     name: "gamemaster_health_events_consumed_total",
-    help: "runtime:health_events entries by event type and outcome (applied, unchanged, unknown_game, malformed, ignored_terminal).",
+    help: "runtime:health_events entries by event type and outcome (applied, unchanged, unknown_game, malformed, ignored_terminal, stale).",
     labelNames: ["event_type", "outcome"] as const,
     registers: [registry],
   });

@@ -9,15 +9,17 @@ import {
   runtimeViewWriteHook,
 } from "./adapters/invalidating-stores.js";
 import { PlayerAccessCache } from "./adapters/player-access-cache.js";
-import type { Database } from "./adapters/postgres/database.js";
+import { PostgresConsumerOffsetStore } from "./adapters/postgres/consumer-offset-store.js";
+import type { RootDatabase } from "./adapters/postgres/database.js";
 import { PostgresEngineVersionStore } from "./adapters/postgres/engine-version-store.js";
 import { PostgresOperationLog } from "./adapters/postgres/operation-log.js";
+import { PostgresOutboxSource } from "./adapters/postgres/outbox-store.js";
 import { PostgresPlayerAccessStore } from "./adapters/postgres/player-access-store.js";
 import { PostgresPlayerMappingStore } from "./adapters/postgres/player-mapping-store.js";
 import { PostgresRuntimeRecordStore } from "./adapters/postgres/runtime-record-store.js";
+import { PostgresUnitOfWork } from "./adapters/postgres/unit-of-work.js";
 import { RedisCacheInvalidationPublisher } from "./adapters/redis/cache-invalidation-bus.js";
-import { RedisLobbyEventsPublisher } from "./adapters/redis/lobby-events-publisher.js";
-import { RedisNotificationPublisher } from "./adapters/redis/notification-publisher.js";
+import { RedisStreamBatchPublisher } from "./adapters/redis/stream-batch-publisher.js";
 import type { GameMasterConfig } from "./config.js";
 import type { GameMasterMetrics } from "./metrics.js";
 import type {
@@ -28,18 +30,17 @@ import type { Clock } from "./ports/clock.js";
 import type { EngineClient } from "./ports/engine-client.js";
 import type { EngineVersionStore } from "./ports/engine-version-store.js";
 import type { LobbyClient } from "./ports/lobby-client.js";
-import type { LobbyEventsPublisher } from "./ports/lobby-events-publisher.js";
 import type { Logger } from "./ports/logger.js";
-import type { NotificationPublisher } from "./ports/notification-publisher.js";
 import type { OperationLog } from "./ports/operation-log.js";
+import type { OutboxSource, StreamBatchPublisher } from "./ports/outbox.js";
 import type { PlayerMappingStore } from "./ports/player-mapping-store.js";
 import type { RtmClient } from "./ports/rtm-client.js";
 import type { RuntimeRecordStore } from "./ports/runtime-record-store.js";
+import type { ConsumerOffsetStore, UnitOfWork } from "./ports/unit-of-work.js";
 import { BanishRaceService } from "./services/banish-race.js";
 import { EngineVersionService } from "./services/engine-versions.js";
 import { ForceNextTurnService } from "./services/force-next-turn.js";
 import { GamePlayersService } from "./services/game-players.js";
-import { LastStatsMemory, rememberingLobbyEvents } from "./services/last-stats.js";
 import { MembershipCache } from "./services/membership-cache.js";
 import { OperationHistoryService } from "./services/operation-history.js";
 import { PatchRuntimeService } from "./services/patch-runtime.js";
@@ -58,7 +59,14 @@ export interface GameMasterAdapters {
   playerMappings: PlayerMappingStore;
   operationLog: OperationLog;
   engine: EngineClient;
-  lobbyEvents: LobbyEventsPublisher;
+  /** One PostgreSQL transaction for a state change, its log entry and its outbox rows. */
+  unitOfWork: UnitOfWork;
+  /** The relay's side of the outbox table. */
+  outbox: OutboxSource;
+  /** Appends outbox rows to their stream (Lua, high-water mark, MINID retention). */
+  streamPublisher: StreamBatchPublisher;
+  /** Offsets of the stream consumers (health events), in PostgreSQL. */
+  consumerOffsets: ConsumerOffsetStore;
   /**
    * Runtime status + player mapping in one query, behind the in-process
    * runtime view (hot path, decisions 061 and 080).
@@ -70,8 +78,6 @@ export interface GameMasterAdapters {
   lobby: LobbyClient;
   /** Runtime Manager stop / patch (admin operations). */
   rtm: RtmClient;
-  /** notification:intents (turn engine). */
-  notifications: NotificationPublisher;
 }
 
 /** Every service. Later features (turn generation, admin ops, hot path) add theirs here. */
@@ -100,7 +106,7 @@ export interface GameMasterServices {
 /** Builds the adapters over the open database and Redis connection. */
 export function createAdapters(input: {
   config: GameMasterConfig;
-  db: Database;
+  db: RootDatabase;
   redis: Redis;
   metrics: GameMasterMetrics;
   logger: Logger;
@@ -147,11 +153,20 @@ export function createAdapters(input: {
         metrics.observeEngineCall(operation, outcome, seconds),
       ...dispatcher,
     }),
-    lobbyEvents: new RedisLobbyEventsPublisher({
-      redis,
-      stream: config.streams.lobbyEvents,
-      onPublished: (eventType) => metrics.recordLobbyEventPublished(eventType),
+    unitOfWork: new PostgresUnitOfWork({
+      db,
+      streams: {
+        lobbyEvents: config.streams.lobbyEvents,
+        notificationIntents: config.streams.notificationIntents,
+      },
+      writeHook,
     }),
+    outbox: new PostgresOutboxSource(db),
+    streamPublisher: new RedisStreamBatchPublisher({
+      redis,
+      retentionMs: config.outbox.retentionMs,
+    }),
+    consumerOffsets: new PostgresConsumerOffsetStore(db),
     playerAccess,
     cacheInvalidations,
     lobby: new HttpLobbyClient({
@@ -165,11 +180,6 @@ export function createAdapters(input: {
       timeoutMs: config.rtmTimeoutMs,
       observe: (operation, outcome, seconds) => metrics.observeRtmCall(operation, outcome, seconds),
       ...dispatcher,
-    }),
-    notifications: new RedisNotificationPublisher({
-      redis,
-      stream: config.streams.notificationIntents,
-      onPublished: (notificationType) => metrics.recordIntentPublished(notificationType),
     }),
   };
 }
@@ -190,14 +200,7 @@ export function createServices(input: {
     telemetry: metrics,
     invalidations: adapters.cacheInvalidations,
   });
-  // Snapshots without an engine answer (failure, stop, health) repeat the
-  // last published stats; register-runtime's snapshot seeds them.
-  const lastStats = new LastStatsMemory();
-  const lobbyEvents = rememberingLobbyEvents(adapters.lobbyEvents, lastStats);
   const notifier = new RuntimeNotifier({
-    lobbyEvents,
-    notifications: adapters.notifications,
-    lastStats,
     telemetry: metrics,
     // Decision 050: intents go to the mapped players Lobby lists as active;
     // when Lobby cannot answer, to every mapped player (a turn never fails
@@ -216,6 +219,7 @@ export function createServices(input: {
     runtimeRecords: adapters.runtimeRecords,
     playerMappings: adapters.playerMappings,
     operationLog: adapters.operationLog,
+    unitOfWork: adapters.unitOfWork,
     engine: adapters.engine,
     notifier,
     telemetry: metrics,
@@ -228,7 +232,7 @@ export function createServices(input: {
       playerMappings: adapters.playerMappings,
       operationLog: adapters.operationLog,
       engine: adapters.engine,
-      lobbyEvents,
+      unitOfWork: adapters.unitOfWork,
       telemetry: metrics,
       clock,
     }),
@@ -254,6 +258,7 @@ export function createServices(input: {
     stopRuntime: new StopRuntimeService({
       runtimeRecords: adapters.runtimeRecords,
       operationLog: adapters.operationLog,
+      unitOfWork: adapters.unitOfWork,
       rtm: adapters.rtm,
       notifier,
       clock,
@@ -262,6 +267,7 @@ export function createServices(input: {
       runtimeRecords: adapters.runtimeRecords,
       engineVersions: adapters.engineVersions,
       operationLog: adapters.operationLog,
+      unitOfWork: adapters.unitOfWork,
       rtm: adapters.rtm,
       clock,
     }),
@@ -275,7 +281,6 @@ export function createServices(input: {
     players: new GamePlayersService({
       runtimeRecords: adapters.runtimeRecords,
       playerMappings: adapters.playerMappings,
-      lastStats,
     }),
   };
 }

@@ -26,12 +26,14 @@ async function publish(gameId: string, eventType: string): Promise<string> {
   return answer.id;
 }
 
-/** Waits until GM saved its offset at (or past) `entryId`. */
+/** Waits until GM saved its offset (in PostgreSQL, with the entry's effects) at or past `entryId`. */
 async function consumed(entryId: string): Promise<void> {
-  const key = "stream_offsets:gamemaster:health_events";
   await waitFor(`offset ${entryId}`, async () => {
-    const saved = await s.redis.get(key);
-    if (saved === null) return false;
+    const result = await s.sql.query<{ last_id: string }>(
+      "SELECT last_id FROM gamemaster.stream_offsets WHERE label = 'gamemaster:health_events'",
+    );
+    const saved = result.rows[0]?.last_id;
+    if (saved === undefined) return false;
     const [savedMs = 0, savedSeq = 0] = saved.split("-").map(Number);
     const [ms = 0, seq = 0] = entryId.split("-").map(Number);
     return savedMs > ms || (savedMs === ms && savedSeq >= seq);

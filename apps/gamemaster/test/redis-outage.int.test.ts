@@ -25,11 +25,13 @@ afterAll(async () => {
 });
 
 describe("Redis outage", () => {
-  it("reports redis in /readyz and still registers runtimes", async () => {
+  it("stays in rotation with redis shown as degraded in /readyz and still registers runtimes", async () => {
     const ready = await t.call("GET", "/readyz");
-    expect(ready.status).toBe(503);
+    expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
-      error: { code: "service_unavailable", message: "not ready: redis" },
+      status: "degraded",
+      degraded: ["redis", "cache_invalidation"],
+      outbox_backlog: 0,
     });
 
     await t.call("POST", "/api/v1/internal/engine-versions", {
@@ -50,5 +52,11 @@ describe("Redis outage", () => {
       "SELECT outcome FROM gamemaster.operation_log WHERE game_id = 'g1'",
     );
     expect(log.rows).toEqual([{ outcome: "success" }]);
+    // The snapshot waits in the outbox, visible in /readyz and /metrics.
+    const degraded = await t.call("GET", "/readyz");
+    expect(degraded.body).toMatchObject({ status: "degraded", outbox_backlog: 1 });
+    const metrics = String((await t.call("GET", "/metrics")).body);
+    expect(metrics).toMatch(/^gamemaster_outbox_backlog 1$/m);
+    expect(metrics).toMatch(/^gamemaster_outbox_oldest_age_seconds \d/m);
   });
 });

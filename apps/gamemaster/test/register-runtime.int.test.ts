@@ -46,7 +46,16 @@ async function rowsOf(gameId: string) {
   return { records: records.rows, mappings: mappings.rows, log: log.rows };
 }
 
+/** The lobby events stream, once the outbox relay has published every committed row. */
 async function lobbyEvents(): Promise<Record<string, string>[]> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const left = await t.sql.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM gamemaster.outbox",
+    );
+    if (left.rows[0]?.n === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const entries = await t.redis.xrange(t.config.streams.lobbyEvents, "-", "+");
   return entries.map(([, fields]) => {
     const record: Record<string, string> = {};
@@ -124,6 +133,7 @@ describe("register-runtime against PostgreSQL, Redis and the engine stub", () =>
     expect(Object.keys(snapshot).sort()).toEqual(
       [
         "event_type",
+        "event_id",
         "game_id",
         "current_turn",
         "runtime_status",
@@ -145,6 +155,7 @@ describe("register-runtime against PostgreSQL, Redis and the engine stub", () =>
       expect(Object.keys(entry).sort()).toEqual(["planets", "population", "user_id"]);
     }
     expect(Number(snapshot.occurred_at_ms)).toBeGreaterThanOrEqual(before);
+    expect(snapshot.event_id).toMatch(/^[0-9a-f-]{36}$/);
 
     const read = await t.call("GET", "/api/v1/internal/games/game-ok/runtime");
     expect(read.body).toEqual(response.body);

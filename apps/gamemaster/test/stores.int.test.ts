@@ -35,6 +35,8 @@ function record(gameId: string, status: RuntimeStatus = "starting"): RuntimeReco
     startedAt: null,
     stoppedAt: null,
     finishedAt: null,
+    lastPlayerStats: [],
+    lastHealthEventId: "",
   };
 }
 

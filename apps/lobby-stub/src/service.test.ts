@@ -387,6 +387,26 @@ describe("gm:lobby_events", () => {
     });
   });
 
+  it("applies an event_id once: a second delivery of the entry is a duplicate", async () => {
+    const harness = await runningGame();
+    const entry = (turn: string, eventId: string) => ({
+      event_type: "runtime_snapshot_update",
+      event_id: eventId,
+      game_id: "g1",
+      current_turn: turn,
+      runtime_status: "running",
+      engine_health_summary: "healthy",
+      player_turn_stats: JSON.stringify(stats),
+      occurred_at_ms: "1700000000000",
+    });
+    expect(harness.service.handleLobbyEvent(entry("5", "ev-5"))).toBe("applied");
+    expect(harness.service.handleLobbyEvent(entry("6", "ev-6"))).toBe("applied");
+    // A replay of ev-5 must not move the view back to turn 5.
+    expect(harness.service.handleLobbyEvent(entry("5", "ev-5"))).toBe("duplicate");
+    expect(harness.service.getGame("g1")).toMatchObject({ current_turn: 6 });
+    expect(harness.telemetry.counter("lobby_events_duplicate")).toBe(1);
+  });
+
   it("keeps the platform status when the runtime becomes unreachable", async () => {
     const harness = await runningGame();
     harness.service.handleLobbyEvent({

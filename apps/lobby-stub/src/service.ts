@@ -48,7 +48,10 @@ export interface LobbyServiceDeps {
 }
 
 /** What a stream handler did with one entry (returned for tests and logs). */
-export type EntryOutcome = "applied" | "skipped" | "malformed";
+export type EntryOutcome = "applied" | "skipped" | "malformed" | "duplicate";
+
+/** How many `event_id`s of `gm:lobby_events` are remembered for de-duplication. */
+export const SEEN_EVENT_IDS_LIMIT = 100_000;
 
 const intString = z
   .string()
@@ -86,6 +89,7 @@ const jobResultSchema = z.object({
 
 const snapshotSchema = z.object({
   event_type: z.literal("runtime_snapshot_update"),
+  event_id: z.string().min(1).optional(),
   game_id: z.string().min(1),
   current_turn: intString,
   runtime_status: z.string().min(1),
@@ -96,6 +100,7 @@ const snapshotSchema = z.object({
 
 const gameFinishedSchema = z.object({
   event_type: z.literal("game_finished"),
+  event_id: z.string().min(1).optional(),
   game_id: z.string().min(1),
   final_turn_number: intString,
   runtime_status: z.string().min(1),
@@ -150,6 +155,8 @@ export class LobbyService {
   readonly #now: () => Date;
   /** Games with a start or resume call in flight; a second concurrent call is a conflict. */
   readonly #busy = new Set<string>();
+  /** Recently applied `event_id`s, oldest first (a Set keeps insertion order). */
+  readonly #seenEventIds = new Set<string>();
 
   constructor(deps: LobbyServiceDeps) {
     this.#state = deps.state;
@@ -419,8 +426,28 @@ export class LobbyService {
   /**
    * Applies one `gm:lobby_events` entry: a snapshot updates the game's runtime view,
    * `game_finished` moves it to `finished`. Malformed entries and unknown games are skipped.
+   * An entry whose `event_id` was already handled is a `duplicate` and changes nothing (GM
+   * writes each event once, but a consumer that loses its offset reads entries again).
    */
   handleLobbyEvent(fields: Record<string, string>): EntryOutcome {
+    const eventId = fields.event_id;
+    if (eventId !== undefined && eventId !== "" && this.#seenEventIds.has(eventId)) {
+      this.#telemetry.increment("lobby_events_duplicate");
+      this.#logger.info({ event_id: eventId }, "duplicate lobby event skipped");
+      return "duplicate";
+    }
+    const outcome = this.#applyLobbyEvent(fields);
+    if (eventId !== undefined && eventId !== "" && outcome !== "malformed") {
+      this.#seenEventIds.add(eventId);
+      if (this.#seenEventIds.size > SEEN_EVENT_IDS_LIMIT) {
+        const oldest = this.#seenEventIds.values().next();
+        if (oldest.done !== true) this.#seenEventIds.delete(oldest.value);
+      }
+    }
+    return outcome;
+  }
+
+  #applyLobbyEvent(fields: Record<string, string>): EntryOutcome {
     const parsed = lobbyEventSchema.safeParse(fields);
     if (!parsed.success) {
       this.#telemetry.increment("lobby_events_malformed");

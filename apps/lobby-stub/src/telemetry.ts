@@ -21,6 +21,7 @@ export const COUNTER_NAMES = [
   "lobby_events_applied",
   "lobby_events_skipped",
   "lobby_events_malformed",
+  "lobby_events_duplicate",
   "games_finished",
 ] as const;
 

@@ -83,6 +83,8 @@ export interface ExpectedMessage {
   /** Value of the discriminator field, or the message name when the stream has one message kind. */
   readonly type: string;
   readonly fields: readonly string[];
+  /** Fields a producer may add; they are declared but not required. */
+  readonly optionalFields?: readonly string[];
 }
 
 /** How a stream's messages are told apart. */
@@ -124,22 +126,28 @@ export function checkStream(document: JsonObject, expected: ExpectedStream): str
       problems.push(`${expected.address}: no message with ${kind} ${JSON.stringify(want.type)}`);
       continue;
     }
-    problems.push(...checkFlatPayload(message.payload, want.fields, where));
+    problems.push(
+      ...checkFlatPayload(message.payload, want.fields, where, want.optionalFields ?? []),
+    );
   }
   return problems;
 }
 
-/** Problems if the payload is not a closed object of exactly `fields`, all required strings. */
+/**
+ * Problems if the payload is not a closed object of exactly `fields` (all
+ * required) plus `optional` (present, not required), every one a string.
+ */
 export function checkFlatPayload(
   payload: unknown,
   fields: readonly string[],
   where: string,
+  optional: readonly string[] = [],
 ): string[] {
   if (!isObject(payload)) return [`${where}: no payload schema`];
   const problems: string[] = [];
   if (payload.additionalProperties !== false) problems.push(`${where}: payload is not closed`);
   const properties = isObject(payload.properties) ? payload.properties : {};
-  const names = setDiff(Object.keys(properties), fields);
+  const names = setDiff(Object.keys(properties), [...fields, ...optional]);
   for (const name of names.missing) problems.push(`${where}: field ${name} is missing`);
   for (const name of names.unexpected) problems.push(`${where}: unexpected field ${name}`);
   const required = setDiff(stringList(payload.required), fields);

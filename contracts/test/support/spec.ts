@@ -98,6 +98,7 @@ export const LOBBY_EVENTS_STREAM: ExpectedStream = {
       type: "runtime_snapshot_update",
       fields: [
         "event_type",
+        "event_id",
         "game_id",
         "current_turn",
         "runtime_status",
@@ -110,6 +111,7 @@ export const LOBBY_EVENTS_STREAM: ExpectedStream = {
       type: "game_finished",
       fields: [
         "event_type",
+        "event_id",
         "game_id",
         "final_turn_number",
         "runtime_status",
@@ -180,11 +182,21 @@ export const NOTIFICATION_INTENTS: ReadonlyArray<{
   },
 ];
 
+/**
+ * Envelope fields next to an intent's own: `event_id` (the outbox row's id;
+ * Game Master always sends it, other producers may not).
+ */
+export const INTENT_OPTIONAL_FIELDS = ["event_id"] as const;
+
 /** docs/reference.md#notification-intents: `notification:intents`, discriminated by `notification_type`. */
 export const NOTIFICATION_INTENTS_STREAM: ExpectedStream = {
   address: "notification:intents",
   discriminator: "notification_type",
-  messages: NOTIFICATION_INTENTS.map((intent) => ({ type: intent.type, fields: INTENT_FIELDS })),
+  messages: NOTIFICATION_INTENTS.map((intent) => ({
+    type: intent.type,
+    fields: INTENT_FIELDS,
+    optionalFields: INTENT_OPTIONAL_FIELDS,
+  })),
 };
 
 /** docs/reference.md#streams: health event types on `runtime:health_events`. */

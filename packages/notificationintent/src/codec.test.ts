@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   decode,
   encode,
+  eventIdOf,
   intents,
   isNotificationIntentError,
   type NotificationIntent,
@@ -132,6 +133,13 @@ describe("encode/decode", () => {
 
   it("rejects an unknown field naming it", () => {
     expectDecodeError({ ...good(), actor: "x" }, "actor");
+  });
+
+  it("accepts the envelope's event_id next to the intent and exposes it with eventIdOf", () => {
+    const fields = { ...good(), event_id: "0193c0de-7e57-7000-8000-000000000001" };
+    expect(decode(fields)).toEqual(decode(good()));
+    expect(eventIdOf(fields)).toBe("0193c0de-7e57-7000-8000-000000000001");
+    expect(eventIdOf(good())).toBeNull();
   });
 
   it("rejects an unknown notification type", () => {

@@ -20,7 +20,21 @@ export const WIRE_FIELDS = [
 /** One of {@link WIRE_FIELDS}. */
 export type WireField = (typeof WIRE_FIELDS)[number];
 
-const WIRE_FIELD_SET: ReadonlySet<string> = new Set(WIRE_FIELDS);
+/**
+ * Envelope fields a producer may add next to the intent's own: `event_id`,
+ * the stable id of the stream entry (a consumer de-duplicates by it; see
+ * contracts/asyncapi). {@link decode} accepts and skips them; read them with
+ * {@link eventIdOf}.
+ */
+export const ENVELOPE_FIELDS = ["event_id"] as const;
+
+const WIRE_FIELD_SET: ReadonlySet<string> = new Set<string>([...WIRE_FIELDS, ...ENVELOPE_FIELDS]);
+
+/** The `event_id` of an entry's flat fields, or null when the producer sent none. */
+export function eventIdOf(fields: Record<string, string>): string | null {
+  const value = fields.event_id;
+  return typeof value === "string" && value !== "" ? value : null;
+}
 const CANONICAL_INTEGER = /^(0|[1-9][0-9]*)$/;
 
 /**

@@ -1,6 +1,8 @@
 export {
   decode,
+  ENVELOPE_FIELDS,
   encode,
+  eventIdOf,
   parseIntent,
   WIRE_FIELDS,
   type WireField,

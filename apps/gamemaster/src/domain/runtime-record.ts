@@ -19,6 +19,14 @@ export interface RuntimeRecord {
   startedAt: Date | null;
   stoppedAt: Date | null;
   finishedAt: Date | null;
+  /**
+   * Stats of the last engine answer; snapshots without an engine answer
+   * (failure, stop, health) repeat them, because Lobby replaces its view of a
+   * game's stats with every snapshot. `[]` until the first answer.
+   */
+  lastPlayerStats: PlayerTurnStats[];
+  /** Stream id of the last `runtime:health_events` entry applied ('' = none). */
+  lastHealthEventId: string;
 }
 
 /** Columns a CAS or an unconditional update may change besides the status. */
@@ -34,6 +42,8 @@ export type RuntimeRecordPatch = Partial<
     | "startedAt"
     | "stoppedAt"
     | "finishedAt"
+    | "lastPlayerStats"
+    | "lastHealthEventId"
   >
 >;
 

@@ -11,3 +11,12 @@ export interface Logger {
   /** Whether lines of `level` are written (pino has it); absent means "assume yes". */
   isLevelEnabled?(level: string): boolean;
 }
+
+/** A Logger that writes nothing (tests, tools). */
+export const noopLogger: Logger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  child: () => noopLogger,
+};

@@ -31,6 +31,8 @@ export interface RecordExpectation {
   nextGenerationAt?: Date | null;
   currentTurn?: number;
   skipNextTick?: boolean;
+  /** Guards a health event against a concurrent one for the same game. */
+  lastHealthEventId?: string;
 }
 
 /** Input of {@link RuntimeRecordStore.compareAndSet}. */

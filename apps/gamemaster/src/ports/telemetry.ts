@@ -30,7 +30,9 @@ export type HealthEventOutcome =
   | "unchanged"
   | "unknown_game"
   | "malformed"
-  | "ignored_terminal";
+  | "ignored_terminal"
+  /** Older than (or the same as) the last entry applied to the game: ignored. */
+  | "stale";
 
 /** Streams GM publishes on, for the publish-failure metric. */
 export type PublishStream = "lobby_events" | "notification_intents";

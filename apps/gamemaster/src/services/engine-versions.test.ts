@@ -130,6 +130,8 @@ describe("EngineVersionService", () => {
       startedAt: null,
       stoppedAt: null,
       finishedAt: null,
+      lastPlayerStats: [],
+      lastHealthEventId: "",
     };
     runtimes.records.set("g1", { ...base, gameId: "g1", status: "engine_unreachable" });
     runtimes.records.set("g2", { ...base, gameId: "g2", status: "finished" });

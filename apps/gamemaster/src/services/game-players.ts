@@ -23,7 +23,8 @@ export class GamePlayersService {
     private readonly deps: {
       runtimeRecords: RuntimeRecordStore;
       playerMappings: PlayerMappingStore;
-      lastStats: LastStatsSource;
+      /** Default: the stats stored with the runtime record (`last_player_stats`). */
+      lastStats?: LastStatsSource;
     },
   ) {}
 
@@ -34,7 +35,8 @@ export class GamePlayersService {
       throw new GalaxyError("runtime_not_found", `runtime for game "${gameId}" not found`);
     }
     const mappings = await this.deps.playerMappings.listByGame(gameId);
-    const stats = new Map(this.deps.lastStats.recall(gameId).map((s) => [s.userId, s]));
+    const recalled = this.deps.lastStats?.recall(gameId) ?? record.lastPlayerStats;
+    const stats = new Map(recalled.map((s) => [s.userId, s]));
     return mappings
       .map((mapping) => {
         const own = stats.get(mapping.userId);

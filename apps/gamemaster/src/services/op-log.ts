@@ -36,37 +36,45 @@ export async function appendOperation(
   }
 }
 
+/** What {@link operationEntry} and {@link recordOperation} need. */
+export interface OperationOutcomeInput {
+  gameId: string;
+  opKind: OpKind;
+  ctx: Pick<OperationContext, "opSource" | "sourceRef">;
+  error?: unknown;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
 /**
- * Records the outcome of one operation for the audit trail: success when
- * `error` is undefined, else a failure carrying its stable code and message.
- * Best effort, like {@link appendOperation}.
+ * The operation-log entry of one operation: success when `error` is
+ * undefined, else a failure carrying its stable code and message.
+ */
+export function operationEntry(input: OperationOutcomeInput): OperationEntry {
+  const failed = "error" in input && input.error !== undefined;
+  return {
+    gameId: input.gameId,
+    opKind: input.opKind,
+    opSource: input.ctx.opSource,
+    sourceRef: input.ctx.sourceRef,
+    outcome: failed ? "failure" : "success",
+    errorCode: failed ? failureCode(input.error) : "",
+    errorMessage: failed ? failureMessage(input.error) : "",
+    startedAt: input.startedAt,
+    finishedAt: input.finishedAt,
+  };
+}
+
+/**
+ * Records the outcome of one operation for the audit trail, outside any unit
+ * of work (refusals and failures that changed nothing). Best effort, like
+ * {@link appendOperation}. Inside a unit of work append
+ * {@link operationEntry} with the transaction's log instead: it then commits
+ * with the change it describes.
  */
 export function recordOperation(
   operationLog: OperationLog,
-  input: {
-    gameId: string;
-    opKind: OpKind;
-    ctx: OperationContext;
-    error?: unknown;
-    startedAt: Date;
-    finishedAt: Date;
-    logger?: Logger;
-  },
+  input: OperationOutcomeInput & { ctx: OperationContext; logger?: Logger },
 ): Promise<void> {
-  const failed = "error" in input && input.error !== undefined;
-  return appendOperation(
-    operationLog,
-    {
-      gameId: input.gameId,
-      opKind: input.opKind,
-      opSource: input.ctx.opSource,
-      sourceRef: input.ctx.sourceRef,
-      outcome: failed ? "failure" : "success",
-      errorCode: failed ? failureCode(input.error) : "",
-      errorMessage: failed ? failureMessage(input.error) : "",
-      startedAt: input.startedAt,
-      finishedAt: input.finishedAt,
-    },
-    input.logger ?? input.ctx.logger,
-  );
+  return appendOperation(operationLog, operationEntry(input), input.logger ?? input.ctx.logger);
 }

@@ -8,7 +8,8 @@ import type { EngineVersionStore } from "../ports/engine-version-store.js";
 import type { OperationLog } from "../ports/operation-log.js";
 import type { RtmClient } from "../ports/rtm-client.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
-import { failureCode, failureMessage, recordOperation } from "./op-log.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import { failureCode, failureMessage, operationEntry, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 import { writeExternalChange } from "./record-write.js";
 
@@ -27,6 +28,7 @@ export interface PatchRuntimeDeps {
   runtimeRecords: RuntimeRecordStore;
   engineVersions: EngineVersionStore;
   operationLog: OperationLog;
+  unitOfWork: UnitOfWork;
   rtm: RtmClient;
   clock: Clock;
 }
@@ -84,20 +86,18 @@ export class PatchRuntimeService {
       // it moved to meanwhile, unless it was deleted.
       const { written } = await writeExternalChange({
         runtimeRecords,
+        unitOfWork: this.deps.unitOfWork,
         clock,
         record,
         what: "patched",
         plan: () => ({
           patch: { currentImageRef: target.imageRef, currentEngineVersion: target.version },
         }),
-      });
-      await recordOperation(this.deps.operationLog, {
-        gameId,
-        opKind: "patch",
-        ctx,
-        startedAt,
-        finishedAt: clock.now(),
-        logger,
+        effects: async (tx) => {
+          await tx.operationLog.append(
+            operationEntry({ gameId, opKind: "patch", ctx, startedAt, finishedAt: clock.now() }),
+          );
+        },
       });
       logger.info(
         { from_version: from, to_version: version, image_ref: target.imageRef },

@@ -1,6 +1,13 @@
 import { GalaxyError } from "@galaxy/errors";
 import { describe, expect, it } from "vitest";
-import { FakeClock, MemoryRuntimeStore } from "../../test/support/fakes.js";
+import {
+  FakeClock,
+  MemoryIntents,
+  MemoryLobbyEvents,
+  MemoryOperationLog,
+  MemoryRuntimeStore,
+  MemoryUnitOfWork,
+} from "../../test/support/fakes.js";
 import { seedRunningGame } from "../../test/support/turn-fakes.js";
 import type { CompareAndSetInput } from "../ports/runtime-record-store.js";
 import { writeExternalChange } from "./record-write.js";
@@ -30,6 +37,15 @@ class MovingStore extends MemoryRuntimeStore {
   }
 }
 
+function unitOfWork(runtimes: MemoryRuntimeStore): MemoryUnitOfWork {
+  return new MemoryUnitOfWork({
+    runtimes,
+    operationLog: new MemoryOperationLog(),
+    lobbyEvents: new MemoryLobbyEvents(),
+    intents: new MemoryIntents(),
+  });
+}
+
 describe("writeExternalChange", () => {
   it("re-reads a record another writer moved and plans again against its new status", async () => {
     const store = new MovingStore(1, () => "engine_unreachable");
@@ -38,6 +54,7 @@ describe("writeExternalChange", () => {
 
     const { written, previous } = await writeExternalChange({
       runtimeRecords: store,
+      unitOfWork: unitOfWork(store),
       clock: new FakeClock(),
       record: initial,
       what: "stopped",
@@ -59,6 +76,7 @@ describe("writeExternalChange", () => {
     await expect(
       writeExternalChange({
         runtimeRecords: store,
+        unitOfWork: unitOfWork(store),
         clock: new FakeClock(),
         record: initial,
         what: "stopped",
@@ -80,6 +98,7 @@ describe("writeExternalChange", () => {
     await expect(
       writeExternalChange({
         runtimeRecords: store,
+        unitOfWork: unitOfWork(store),
         clock: new FakeClock(),
         record: initial,
         what: "patched",
@@ -99,6 +118,7 @@ describe("writeExternalChange", () => {
     await expect(
       writeExternalChange({
         runtimeRecords: store,
+        unitOfWork: unitOfWork(store),
         clock: new FakeClock(),
         record: initial,
         what: "patched",

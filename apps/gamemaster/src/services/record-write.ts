@@ -2,6 +2,7 @@ import { GalaxyError } from "@galaxy/errors";
 import type { RuntimeRecord } from "../domain/runtime-record.js";
 import type { Clock } from "../ports/clock.js";
 import type { CompareAndSetInput, RuntimeRecordStore } from "../ports/runtime-record-store.js";
+import type { TransactionStores, UnitOfWork } from "../ports/unit-of-work.js";
 
 const MAX_CAS_ATTEMPTS = 5;
 
@@ -10,29 +11,40 @@ const MAX_CAS_ATTEMPTS = 5;
  * container) into the runtime record. Each attempt is a compare-and-swap on the
  * status last read; when another writer got in between (the scheduler, a
  * health event) the record is read again and `plan` decides once more — it may
- * throw to refuse the new status. Returns the written record and the one it
- * replaced.
+ * throw to refuse the new status. Each CAS runs in a unit of work with
+ * `effects` (the operation-log entry, the snapshot), so they commit with the
+ * change or not at all. Returns the written record and the one it replaced.
  */
 export async function writeExternalChange(input: {
   runtimeRecords: RuntimeRecordStore;
+  unitOfWork: UnitOfWork;
   clock: Clock;
   record: RuntimeRecord;
   plan(record: RuntimeRecord): Pick<CompareAndSetInput, "to" | "patch">;
   /** What the change is, for the error when the record never settles ("stopped"). */
   what: string;
+  /** Written in the transaction of the winning CAS. */
+  effects?(tx: TransactionStores, written: RuntimeRecord, previous: RuntimeRecord): Promise<void>;
 }): Promise<{ written: RuntimeRecord; previous: RuntimeRecord }> {
   const { runtimeRecords, clock } = input;
   let record = input.record;
   for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
     const change = input.plan(record);
-    const written = await runtimeRecords.compareAndSet({
-      gameId: record.gameId,
-      expected: { status: record.status },
-      ...change,
-      now: clock.now(),
+    const previous = record;
+    const written = await input.unitOfWork.run(async (tx) => {
+      const changed = await tx.runtimeRecords.compareAndSet({
+        gameId: previous.gameId,
+        expected: { status: previous.status },
+        ...change,
+        now: clock.now(),
+      });
+      if (changed !== null) {
+        await input.effects?.(tx, changed, previous);
+      }
+      return changed;
     });
     if (written !== null) {
-      return { written, previous: record };
+      return { written, previous };
     }
     const reread = await runtimeRecords.get(record.gameId);
     if (reread === null) {

@@ -4,11 +4,13 @@ import {
   FakeClock,
   FakeEngine,
   MemoryEngineVersionStore,
+  MemoryIntents,
   MemoryLobbyEvents,
   MemoryLogger,
   MemoryOperationLog,
   MemoryRuntimeStore,
   MemoryTelemetry,
+  MemoryUnitOfWork,
   stateFor,
 } from "../../test/support/fakes.js";
 import type { OperationContext } from "./operation-context.js";
@@ -24,6 +26,12 @@ function setup() {
   const versions = new MemoryEngineVersionStore(runtimes);
   const operationLog = new MemoryOperationLog();
   const lobbyEvents = new MemoryLobbyEvents();
+  const unitOfWork = new MemoryUnitOfWork({
+    runtimes,
+    operationLog,
+    lobbyEvents,
+    intents: new MemoryIntents(),
+  });
   const engine = new FakeEngine();
   const telemetry = new MemoryTelemetry();
   const logger = new MemoryLogger();
@@ -41,7 +49,7 @@ function setup() {
     playerMappings: runtimes,
     operationLog,
     engine,
-    lobbyEvents,
+    unitOfWork,
     telemetry,
     clock,
   });
@@ -52,6 +60,7 @@ function setup() {
     versions,
     operationLog,
     lobbyEvents,
+    unitOfWork,
     engine,
     telemetry,
     logger,
@@ -154,21 +163,30 @@ describe("RegisterRuntimeService — happy path", () => {
     ]);
   });
 
-  it("still succeeds when the snapshot cannot be published (the runtime is running)", async () => {
-    s.lobbyEvents.faults.failNext("publishSnapshotUpdate", new Error("redis down"));
-    const record = await s.service.execute(input, s.ctx);
-    expect(record.status).toBe("running");
-    expect(s.runtimes.records.get("g1")?.status).toBe("running");
-    expect(
-      s.logger.lines.some((line) => line.msg === "publish runtime snapshot update failed"),
-    ).toBe(true);
+  it("commits the mappings, the CAS, the log entry and the snapshot in one unit of work", async () => {
+    await s.service.execute(input, s.ctx);
+    expect(s.unitOfWork.commits).toBe(1);
+    // The stats of the engine's init answer, the same the snapshot carries.
+    const stored = s.runtimes.records.get("g1")?.lastPlayerStats;
+    expect(stored).toHaveLength(2);
+    expect(stored).toEqual(s.lobbyEvents.snapshots[0]?.playerTurnStats);
   });
 
-  it("still succeeds when the success log entry cannot be written", async () => {
+  it("rolls the registration back, publishing nothing, when its unit of work fails", async () => {
+    s.unitOfWork.faults.failNext("run", new GalaxyError("service_unavailable", "database down"));
+    await expect(s.service.execute(input, s.ctx)).rejects.toMatchObject({
+      code: "service_unavailable",
+    });
+    expect(s.runtimes.records.has("g1")).toBe(false);
+    expect(s.lobbyEvents.snapshots).toEqual([]);
+  });
+
+  it("fails and rolls back when the success log entry cannot be written in the transaction", async () => {
     s.operationLog.faults.failNext("append", new Error("db hiccup"));
-    const record = await s.service.execute(input, s.ctx);
-    expect(record.status).toBe("running");
-    expect(s.lobbyEvents.snapshots).toHaveLength(1);
+    await expect(s.service.execute(input, s.ctx)).rejects.toThrow();
+    expect(s.runtimes.records.has("g1")).toBe(false);
+    expect(s.lobbyEvents.snapshots).toEqual([]);
+    expect(s.unitOfWork.rollbacks).toBe(1);
   });
 
   it("leaves next_generation_at null for a schedule that never fires", async () => {

@@ -6,12 +6,12 @@ import { nextGenerationAt } from "../domain/schedule.js";
 import type { Clock } from "../ports/clock.js";
 import type { EngineClient, EngineState } from "../ports/engine-client.js";
 import type { EngineVersionStore } from "../ports/engine-version-store.js";
-import type { LobbyEventsPublisher } from "../ports/lobby-events-publisher.js";
 import type { OperationLog } from "../ports/operation-log.js";
 import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import type { Telemetry } from "../ports/telemetry.js";
-import { failureCode, failureMessage, recordOperation } from "./op-log.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import { failureCode, failureMessage, operationEntry, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 
 /** A register-runtime request (docs/reference.md#register-runtime). */
@@ -30,7 +30,8 @@ export interface RegisterRuntimeDeps {
   playerMappings: PlayerMappingStore;
   operationLog: OperationLog;
   engine: EngineClient;
-  lobbyEvents: LobbyEventsPublisher;
+  /** Mappings, the CAS to running, the log entry and the snapshot commit together. */
+  unitOfWork: UnitOfWork;
   telemetry: Telemetry;
   clock: Clock;
 }
@@ -98,11 +99,10 @@ export function projectPlayerStats(
  * register-runtime (docs/reference.md#register-runtime; failure handling after the Go reference
  * `registerruntime.Service`): validate → refuse an existing record → resolve
  * the image ref → insert `starting` → engine init → roster check → insert the
- * mappings → CAS starting→running with turn 0 and the first tick → log →
- * publish the snapshot. Any failure after the insert deletes the record and
- * its mappings; every outcome after validation gets an operation-log entry.
- * The log entry and the snapshot after the CAS are best effort: the runtime
- * is running by then and the record is the source of truth.
+ * mappings, CAS starting→running with turn 0 and the first tick, log entry
+ * and snapshot (into the outbox) in one transaction. Any failure after the
+ * insert deletes the record and its mappings; every failure after validation
+ * gets an operation-log entry of its own.
  */
 export class RegisterRuntimeService {
   constructor(private readonly deps: RegisterRuntimeDeps) {}
@@ -126,8 +126,8 @@ export class RegisterRuntimeService {
     const startedAt = this.deps.clock.now();
     const logger = ctx.logger.child({ op_kind: "register_runtime" });
     try {
-      const record = await this.run(input, startedAt);
-      await this.finishSuccess(input, ctx, record, startedAt);
+      const record = await this.run(input, startedAt, ctx);
+      this.deps.telemetry.recordRegisterRuntime("success", "");
       logger.info(
         {
           engine_version: input.targetEngineVersion,
@@ -186,8 +186,9 @@ export class RegisterRuntimeService {
   private async run(
     input: RegisterRuntimeInput,
     now: Date,
+    ctx: OperationContext,
   ): Promise<{ record: RuntimeRecord; stats: PlayerTurnStats[] }> {
-    const { runtimeRecords, engineVersions, playerMappings, engine } = this.deps;
+    const { runtimeRecords, engineVersions, engine } = this.deps;
 
     const existing = await step("before_insert", () => runtimeRecords.get(input.gameId));
     if (existing !== null) {
@@ -228,6 +229,8 @@ export class RegisterRuntimeService {
       startedAt: null,
       stoppedAt: null,
       finishedAt: null,
+      lastPlayerStats: [],
+      lastHealthEventId: "",
     };
     // A conflict here is a concurrent register that won the insert: the row is
     // theirs, so this failure must not roll it back.
@@ -251,7 +254,7 @@ export class RegisterRuntimeService {
         enginePlayerUuid: player.enginePlayerUuid,
         createdAt: now,
       }));
-      await playerMappings.insertMany(mappings);
+      const stats = projectPlayerStats(state, userByRace);
 
       assertTransition("starting", "running");
       const patch = {
@@ -259,44 +262,41 @@ export class RegisterRuntimeService {
         startedAt: now,
         nextGenerationAt: nextGenerationAt(input.turnSchedule, now),
         skipNextTick: false,
+        lastPlayerStats: stats,
       };
-      const won = await runtimeRecords.updateStatus({
-        gameId: input.gameId,
-        from: "starting",
-        to: "running",
-        patch,
-        now,
+      const record: RuntimeRecord = { ...starting, ...patch, status: "running", updatedAt: now };
+      await this.deps.unitOfWork.run(async (tx) => {
+        const won = await tx.runtimeRecords.updateStatus({
+          gameId: input.gameId,
+          from: "starting",
+          to: "running",
+          patch,
+          now,
+        });
+        if (!won) {
+          throw new GalaxyError("conflict", "runtime record changed while it was being registered");
+        }
+        await tx.playerMappings.insertMany(mappings);
+        await tx.operationLog.append(
+          operationEntry({
+            gameId: input.gameId,
+            opKind: "register_runtime",
+            ctx,
+            startedAt: now,
+            finishedAt: this.deps.clock.now(),
+          }),
+        );
+        tx.outbox.snapshotUpdate({
+          gameId: record.gameId,
+          currentTurn: record.currentTurn,
+          runtimeStatus: record.status,
+          engineHealthSummary: record.engineHealth,
+          playerTurnStats: stats,
+          occurredAt: now,
+        });
       });
-      if (!won) {
-        throw new GalaxyError("conflict", "runtime record changed while it was being registered");
-      }
-      return {
-        record: { ...starting, ...patch, status: "running", updatedAt: now },
-        stats: projectPlayerStats(state, userByRace),
-      };
+      return { record, stats };
     });
-  }
-
-  private async finishSuccess(
-    input: RegisterRuntimeInput,
-    ctx: OperationContext,
-    result: { record: RuntimeRecord; stats: PlayerTurnStats[] },
-    startedAt: Date,
-  ): Promise<void> {
-    await this.log(input.gameId, ctx, startedAt);
-    this.deps.telemetry.recordRegisterRuntime("success", "");
-    try {
-      await this.deps.lobbyEvents.publishSnapshotUpdate({
-        gameId: result.record.gameId,
-        currentTurn: result.record.currentTurn,
-        runtimeStatus: result.record.status,
-        engineHealthSummary: result.record.engineHealth,
-        playerTurnStats: result.stats,
-        occurredAt: startedAt,
-      });
-    } catch (error) {
-      ctx.logger.error({ err: error }, "publish runtime snapshot update failed");
-    }
   }
 
   private async rollback(gameId: string, logger: OperationContext["logger"]): Promise<void> {

@@ -1,10 +1,8 @@
 import { intents, type NotificationIntent } from "@galaxy/notificationintent";
 import type { PlayerMapping, PlayerTurnStats, RuntimeRecord } from "../domain/runtime-record.js";
-import type { LobbyEventsPublisher } from "../ports/lobby-events-publisher.js";
 import type { Logger } from "../ports/logger.js";
-import type { NotificationPublisher } from "../ports/notification-publisher.js";
+import type { EventOutbox } from "../ports/outbox.js";
 import type { TurnEngineTelemetry } from "../ports/telemetry.js";
-import type { LastStatsMemory } from "./last-stats.js";
 
 /** `producer` of every intent GM publishes. */
 export const NOTIFICATION_PRODUCER = "gamemaster";
@@ -21,89 +19,60 @@ export type ActiveMembersLookup = (
 
 /** Collaborators of {@link RuntimeNotifier}. */
 export interface RuntimeNotifierDeps {
-  lobbyEvents: LobbyEventsPublisher;
-  notifications: NotificationPublisher;
-  lastStats: LastStatsMemory;
   telemetry: TurnEngineTelemetry;
   activeMembers?: ActiveMembersLookup;
 }
 
 /**
  * Everything the turn engine tells the outside world: `gm:lobby_events`
- * entries and notification intents. Each publish happens after the database
- * change it reports; a failure is logged and counted and never undoes that
- * change (the database is the source of truth, and Lobby catches up with the
- * next snapshot).
+ * entries and notification intents, written into the outbox of the unit of
+ * work that makes the change they report — so they commit (or vanish) with
+ * it, and the relay publishes them exactly once (decision 070). Nothing here
+ * talks to Redis.
  */
 export class RuntimeNotifier {
   constructor(private readonly deps: RuntimeNotifierDeps) {}
 
-  /** Remembers stats that came with an engine answer, for later snapshots without one. */
-  rememberStats(gameId: string, stats: readonly PlayerTurnStats[]): void {
-    if (stats.length > 0) {
-      this.deps.lastStats.remember(gameId, stats);
-    }
-  }
-
   /**
-   * `runtime_snapshot_update` of `record`. `stats` defaults to the last stats
-   * GM published for the game (see {@link LastStatsMemory}).
+   * `runtime_snapshot_update` of `record`. `stats` defaults to the stats
+   * stored with the record (those of the last engine answer).
    */
-  async snapshot(
+  snapshot(
+    outbox: EventOutbox,
     record: RuntimeRecord,
     occurredAt: Date,
-    logger: Logger,
     stats?: readonly PlayerTurnStats[],
-  ): Promise<boolean> {
-    try {
-      await this.deps.lobbyEvents.publishSnapshotUpdate({
-        gameId: record.gameId,
-        currentTurn: record.currentTurn,
-        runtimeStatus: record.status,
-        engineHealthSummary: record.engineHealth,
-        playerTurnStats: stats ?? this.deps.lastStats.recall(record.gameId),
-        occurredAt,
-      });
-      return true;
-    } catch (error) {
-      this.deps.telemetry.recordPublishFailure("lobby_events");
-      logger.error(
-        { err: error, runtime_status: record.status, current_turn: record.currentTurn },
-        "publish runtime snapshot update failed",
-      );
-      return false;
-    }
+  ): string {
+    return outbox.snapshotUpdate({
+      gameId: record.gameId,
+      currentTurn: record.currentTurn,
+      runtimeStatus: record.status,
+      engineHealthSummary: record.engineHealth,
+      playerTurnStats: stats ?? record.lastPlayerStats,
+      occurredAt,
+    });
   }
 
   /** `game_finished` of a finished record. */
-  async gameFinished(
+  gameFinished(
+    outbox: EventOutbox,
     record: RuntimeRecord,
     stats: readonly PlayerTurnStats[],
-    logger: Logger,
-  ): Promise<boolean> {
-    try {
-      await this.deps.lobbyEvents.publishGameFinished({
-        gameId: record.gameId,
-        finalTurnNumber: record.currentTurn,
-        runtimeStatus: record.status,
-        playerTurnStats: stats,
-        finishedAt: record.finishedAt ?? record.updatedAt,
-      });
-      return true;
-    } catch (error) {
-      this.deps.telemetry.recordPublishFailure("lobby_events");
-      logger.error(
-        { err: error, final_turn_number: record.currentTurn },
-        "publish game finished failed",
-      );
-      return false;
-    }
+  ): string {
+    return outbox.gameFinished({
+      gameId: record.gameId,
+      finalTurnNumber: record.currentTurn,
+      runtimeStatus: record.status,
+      playerTurnStats: stats,
+      finishedAt: record.finishedAt ?? record.updatedAt,
+    });
   }
 
   /**
    * The user ids a user-audience intent goes to: the mapped players that
    * Lobby lists as active, or every mapped player when no lookup is wired or
-   * Lobby cannot answer (a turn never fails because Lobby is down).
+   * Lobby cannot answer (a turn never fails because Lobby is down). Asked
+   * before the unit of work opens: a transaction never waits for HTTP.
    */
   async recipients(
     gameId: string,
@@ -129,24 +98,23 @@ export class RuntimeNotifier {
 
   /** `game.turn.ready` to `recipients` (nothing when there is nobody to tell). */
   turnReady(
-    gameId: string,
-    turnNumber: number,
-    recipients: readonly string[],
-    occurredAt: Date,
+    outbox: EventOutbox,
+    input: { gameId: string; turnNumber: number; recipients: readonly string[]; occurredAt: Date },
     logger: Logger,
-  ): Promise<boolean> {
-    if (recipients.length === 0) {
-      logger.info({ turn_number: turnNumber }, "no active member to notify of the new turn");
-      return Promise.resolve(false);
+  ): boolean {
+    if (input.recipients.length === 0) {
+      logger.info({ turn_number: input.turnNumber }, "no active member to notify of the new turn");
+      return false;
     }
-    return this.publish(
+    return this.enqueue(
+      outbox,
       () =>
         intents.gameTurnReady({
           producer: NOTIFICATION_PRODUCER,
-          gameId,
-          turnNumber,
-          recipientUserIds: recipients,
-          occurredAt,
+          gameId: input.gameId,
+          turnNumber: input.turnNumber,
+          recipientUserIds: input.recipients,
+          occurredAt: input.occurredAt,
         }),
       logger,
     );
@@ -154,24 +122,31 @@ export class RuntimeNotifier {
 
   /** `game.finished` to `recipients` (nothing when there is nobody to tell). */
   finishedIntent(
-    gameId: string,
-    finalTurnNumber: number,
-    recipients: readonly string[],
-    occurredAt: Date,
+    outbox: EventOutbox,
+    input: {
+      gameId: string;
+      finalTurnNumber: number;
+      recipients: readonly string[];
+      occurredAt: Date;
+    },
     logger: Logger,
-  ): Promise<boolean> {
-    if (recipients.length === 0) {
-      logger.info({ final_turn_number: finalTurnNumber }, "no active member to notify of the end");
-      return Promise.resolve(false);
+  ): boolean {
+    if (input.recipients.length === 0) {
+      logger.info(
+        { final_turn_number: input.finalTurnNumber },
+        "no active member to notify of the end",
+      );
+      return false;
     }
-    return this.publish(
+    return this.enqueue(
+      outbox,
       () =>
         intents.gameFinished({
           producer: NOTIFICATION_PRODUCER,
-          gameId,
-          finalTurnNumber,
-          recipientUserIds: recipients,
-          occurredAt,
+          gameId: input.gameId,
+          finalTurnNumber: input.finalTurnNumber,
+          recipientUserIds: input.recipients,
+          occurredAt: input.occurredAt,
         }),
       logger,
     );
@@ -183,17 +158,19 @@ export class RuntimeNotifier {
    * again is a new alert, while re-publishing the same attempt is de-duplicated.
    */
   generationFailed(
+    outbox: EventOutbox,
     input: {
       gameId: string;
       turnNumber: number;
       errorCode: string;
       errorMessage: string;
       attemptStartedAt: Date;
+      occurredAt: Date;
     },
-    occurredAt: Date,
     logger: Logger,
-  ): Promise<boolean> {
-    return this.publish(
+  ): boolean {
+    return this.enqueue(
+      outbox,
       () =>
         intents.gameGenerationFailed({
           producer: NOTIFICATION_PRODUCER,
@@ -201,24 +178,26 @@ export class RuntimeNotifier {
           turnNumber: input.turnNumber,
           errorCode: input.errorCode,
           errorMessage: input.errorMessage === "" ? input.errorCode : input.errorMessage,
-          occurredAt,
+          occurredAt: input.occurredAt,
           idempotencyKey: `game.generation_failed:${input.gameId}:${input.turnNumber}:${input.attemptStartedAt.getTime()}`,
         }),
       logger,
     );
   }
 
-  private async publish(build: () => NotificationIntent, logger: Logger): Promise<boolean> {
+  // An intent that does not validate is a bug in GM, not a reason to undo
+  // the state change: it is logged and counted, the rest commits.
+  private enqueue(outbox: EventOutbox, build: () => NotificationIntent, logger: Logger): boolean {
     let intent: NotificationIntent | undefined;
     try {
       intent = build();
-      await this.deps.notifications.publish(intent);
+      outbox.intent(intent);
       return true;
     } catch (error) {
       this.deps.telemetry.recordPublishFailure("notification_intents");
       logger.error(
         { err: error, notification_type: intent?.notification_type },
-        "publish notification intent failed",
+        "invalid notification intent not queued",
       );
       return false;
     }

@@ -23,6 +23,8 @@ function record(gameId: string, status: RuntimeStatus): RuntimeRecord {
     startedAt: null,
     stoppedAt: null,
     finishedAt: null,
+    lastPlayerStats: [],
+    lastHealthEventId: "",
   };
 }
 

@@ -6,7 +6,8 @@ import type { OperationLog } from "../ports/operation-log.js";
 import type { RtmClient, StopReason } from "../ports/rtm-client.js";
 import { STOP_REASONS } from "../ports/rtm-client.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
-import { failureCode, failureMessage, recordOperation } from "./op-log.js";
+import type { UnitOfWork } from "../ports/unit-of-work.js";
+import { failureCode, failureMessage, operationEntry, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 import { writeExternalChange } from "./record-write.js";
 import type { RuntimeNotifier } from "./runtime-notifier.js";
@@ -26,6 +27,7 @@ export const STOPPABLE_STATUSES: readonly RuntimeStatus[] = [
 export interface StopRuntimeDeps {
   runtimeRecords: RuntimeRecordStore;
   operationLog: OperationLog;
+  unitOfWork: UnitOfWork;
   rtm: RtmClient;
   notifier: RuntimeNotifier;
   clock: Clock;
@@ -35,7 +37,7 @@ export interface StopRuntimeDeps {
  * Admin stop (docs/reference.md#admin-operations): RTM stops the container first; only then the record
  * moves to `stopped` (CAS from whatever stoppable status it has by then),
  * `next_generation_at` is cleared, `stopped_at` set, the operation logged and
- * a snapshot published. RTM answering 404 (it no longer knows the container)
+ * a snapshot queued — the three in one transaction. RTM answering 404 (it no longer knows the container)
  * means nothing runs any more, so the record is stopped all the same
  * (decision 101). Any other RTM refusal keeps RTM's code and message, an RTM
  * outage answers `runtime_manager_unavailable`, and neither changes anything.
@@ -62,6 +64,7 @@ export class StopRuntimeService {
 
       const { written, previous } = await writeExternalChange({
         runtimeRecords,
+        unitOfWork: this.deps.unitOfWork,
         clock,
         record,
         what: "stopped",
@@ -73,15 +76,13 @@ export class StopRuntimeService {
             patch: { nextGenerationAt: null, stoppedAt: clock.now(), skipNextTick: false },
           };
         },
-      });
-      const finishedAt = clock.now();
-      await recordOperation(this.deps.operationLog, {
-        gameId,
-        opKind: "stop",
-        ctx,
-        startedAt,
-        finishedAt,
-        logger,
+        effects: async (tx, changed) => {
+          const finishedAt = clock.now();
+          await tx.operationLog.append(
+            operationEntry({ gameId, opKind: "stop", ctx, startedAt, finishedAt }),
+          );
+          this.deps.notifier.snapshot(tx.outbox, changed, finishedAt);
+        },
       });
       if (containerKnown) {
         logger.info({ from_status: previous.status }, "runtime stopped");
@@ -91,7 +92,6 @@ export class StopRuntimeService {
           "runtime manager does not know the container; runtime recorded as stopped",
         );
       }
-      await this.deps.notifier.snapshot(written, finishedAt, logger);
       return written;
     } catch (error) {
       await recordOperation(this.deps.operationLog, {

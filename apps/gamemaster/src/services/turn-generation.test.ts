@@ -103,9 +103,12 @@ describe("turn generation on a regular tick", () => {
   });
 
   it("records an engine failure as generation_failed with a snapshot and an admin intent", async () => {
-    await seedRunningGame(t.runtimes, "g1", { currentTurn: 2 });
-    // Earlier stats are repeated, because Lobby replaces its view with each snapshot.
-    t.lastStats.remember("g1", [{ userId: "user-1", planets: 7, population: 700 }]);
+    // The stats stored with the record are repeated, because Lobby replaces
+    // its view with each snapshot (they survive a restart: they are a column).
+    await seedRunningGame(t.runtimes, "g1", {
+      currentTurn: 2,
+      lastPlayerStats: [{ userId: "user-1", planets: 7, population: 700 }],
+    });
     t.engine.turnAnswers.push(new GalaxyError("engine_unreachable", "engine turn answered 500"));
 
     const attempt = await scheduledTick(t, "g1");
@@ -203,18 +206,45 @@ describe("turn generation on a regular tick", () => {
     expect(t.telemetry.turns).toEqual([{ trigger: "scheduler", outcome: "discarded" }]);
   });
 
-  it("keeps the database change when publishing fails (logged and counted)", async () => {
+  it("writes the outcome, its log entry, its snapshot and its intent in one unit of work", async () => {
     await seedRunningGame(t.runtimes, "g1");
-    t.lobbyEvents.faults.failNext("publishSnapshotUpdate");
-    t.notifications.failNext();
+    const commitsBefore = t.unitOfWork.commits;
+    await scheduledTick(t, "g1");
+    expect(t.unitOfWork.commits).toBe(commitsBefore + 1);
+    expect(t.lobbyEvents.snapshots).toHaveLength(1);
+    expect(t.notifications.ofType("game.turn.ready")).toHaveLength(1);
+    // The stats of the answer are stored for later snapshots without one.
+    expect((await t.runtimes.get("g1"))?.lastPlayerStats).toEqual(
+      t.lobbyEvents.snapshots[0]?.playerTurnStats,
+    );
+  });
+
+  it("leaves the turn to the reconciliation when the player mappings cannot be read (no intent-less turn)", async () => {
+    await seedRunningGame(t.runtimes, "g1");
+    const due = await t.runtimes.get("g1");
+    if (due === null) throw new Error("no record");
+    t.runtimes.faults.failNext("listByGame", new Error("connection timeout"));
+    await expect(t.turnGeneration.runScheduled(due, testContext("scheduler"))).rejects.toThrow(
+      "connection timeout",
+    );
+    expect(t.lobbyEvents.snapshots).toEqual([]);
+    expect(t.notifications.intents).toEqual([]);
+    expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
+  });
+
+  it("publishes nothing when the outcome's unit of work fails; the record stays in generation", async () => {
+    await seedRunningGame(t.runtimes, "g1");
+    t.unitOfWork.faults.failNext("run", new GalaxyError("service_unavailable", "database down"));
     const ctx = testContext("scheduler");
     const due = await t.runtimes.get("g1");
     if (due === null) throw new Error("no record");
-    const attempt = await t.turnGeneration.runScheduled(due, ctx);
-    expect(attempt.outcome).toBe("generated");
-    expect((await t.runtimes.get("g1"))?.currentTurn).toBe(1);
-    expect(t.telemetry.publishFailures.sort()).toEqual(["lobby_events", "notification_intents"]);
-    expect(ctx.logger.lines.filter((line) => line.level === "error")).toHaveLength(2);
+    await expect(t.turnGeneration.runScheduled(due, ctx)).rejects.toMatchObject({
+      code: "service_unavailable",
+    });
+    expect(t.lobbyEvents.snapshots).toEqual([]);
+    expect(t.notifications.intents).toEqual([]);
+    // Restart reconciliation settles it from the engine's status later.
+    expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
   });
 });
 

@@ -11,7 +11,8 @@ import type { OperationLog } from "../ports/operation-log.js";
 import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import type { TurnEngineTelemetry, TurnOutcome, TurnTrigger } from "../ports/telemetry.js";
-import { recordOperation } from "./op-log.js";
+import type { TransactionStores, UnitOfWork } from "../ports/unit-of-work.js";
+import { operationEntry, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
 import { projectPlayerStats } from "./register-runtime.js";
 import type { RuntimeNotifier } from "./runtime-notifier.js";
@@ -21,6 +22,8 @@ export interface TurnGenerationDeps {
   runtimeRecords: RuntimeRecordStore;
   playerMappings: PlayerMappingStore;
   operationLog: OperationLog;
+  /** The outcome CAS, its operation-log entry and its events commit together. */
+  unitOfWork: UnitOfWork;
   engine: EngineClient;
   notifier: RuntimeNotifier;
   telemetry: TurnEngineTelemetry;
@@ -59,9 +62,10 @@ const SCHEDULE_CACHE_LIMIT = 1_000;
  * guards on the activation it handles, so a stale tick cannot produce a second
  * turn) → engine `/admin/turn` → one CAS from generation_in_progress that
  * writes the outcome and `current_turn` together (running with the next
- * activation, finished, or generation_failed) → operation log → lobby event
- * → notification intent. An outcome whose CAS is lost (an admin stop or a
- * health event moved the record meanwhile) is discarded: logged, no events.
+ * activation, finished, or generation_failed) and, in the same transaction,
+ * the operation log entry, the lobby event and the notification intent (into
+ * the outbox). An outcome whose CAS is lost (an admin stop or a health event
+ * moved the record meanwhile) is discarded: logged, no events.
  * At most one attempt per game is in flight in this process.
  */
 export class TurnGenerationService {
@@ -187,21 +191,26 @@ export class TurnGenerationService {
       if (now.getTime() - record.updatedAt.getTime() < graceMs) {
         return "pending";
       }
-      const written = await this.deps.runtimeRecords.compareAndSet({
-        gameId: record.gameId,
-        expected: { status: "generation_in_progress", currentTurn: record.currentTurn },
-        to: "running",
-        patch: { nextGenerationAt: now },
-        now,
-      });
-      if (written === null) {
-        return "discarded";
-      }
       const error = new GalaxyError(
         "internal_error",
         `turn ${record.currentTurn + 1} was interrupted (the engine did not advance); the game is due again`,
       );
-      await this.log(record.gameId, "scheduler", ctx, error, record.updatedAt, now);
+      const written = await this.deps.unitOfWork.run(async (tx) => {
+        const changed = await tx.runtimeRecords.compareAndSet({
+          gameId: record.gameId,
+          expected: { status: "generation_in_progress", currentTurn: record.currentTurn },
+          to: "running",
+          patch: { nextGenerationAt: now },
+          now,
+        });
+        if (changed !== null) {
+          await this.logIn(tx, record.gameId, "scheduler", ctx, error, record.updatedAt, now);
+        }
+        return changed;
+      });
+      if (written === null) {
+        return "discarded";
+      }
       ctx.logger.warn(
         { current_turn: record.currentTurn },
         "interrupted turn reconciled: the engine did not advance, the game is due again",
@@ -300,7 +309,12 @@ export class TurnGenerationService {
     return this.complete(begun, state, trigger, ctx, started, { reconciled: false });
   }
 
-  /** Writes a generated turn: finished, or running with the next activation. */
+  /**
+   * Writes a generated turn — finished, or running with the next activation —
+   * with its operation-log entry, its lobby event and its intent in one unit
+   * of work. The mappings and the recipients are looked up first: the
+   * transaction never waits for Lobby.
+   */
   private async complete(
     begun: RuntimeRecord,
     state: EngineState,
@@ -309,38 +323,74 @@ export class TurnGenerationService {
     started: number,
     options: { reconciled: boolean },
   ): Promise<TurnAttempt> {
-    const { runtimeRecords, notifier, clock } = this.deps;
-    const now = clock.now();
+    const { notifier, clock } = this.deps;
     const turn = Math.max(state.turn, begun.currentTurn);
+    // A database failure here throws: the record stays in generation and the
+    // reconciliation settles it, rather than committing a turn whose intent
+    // has nobody to go to and whose snapshot has no stats.
+    const mappings = await this.deps.playerMappings.listByGame(begun.gameId);
+    const userByRace = new Map(mappings.map((mapping) => [mapping.raceName, mapping.userId]));
+    const stats: PlayerTurnStats[] = projectPlayerStats(state, userByRace);
+    const recipients = await notifier.recipients(begun.gameId, mappings, ctx.logger);
+    const now = clock.now();
     const expected = {
       status: "generation_in_progress" as const,
       currentTurn: begun.currentTurn,
     };
-    let written: RuntimeRecord | null;
-    if (state.finished) {
-      written = await runtimeRecords.compareAndSet({
-        gameId: begun.gameId,
-        expected,
-        to: "finished",
-        patch: { currentTurn: turn, finishedAt: now, nextGenerationAt: null, skipNextTick: false },
-        now,
-      });
-    } else {
-      const { next, skip } = this.nextAfterTurn(begun, trigger, now, options.reconciled, ctx);
-      written = await runtimeRecords.compareAndSet({
-        gameId: begun.gameId,
-        expected,
-        to: "running",
-        patch: { currentTurn: turn, nextGenerationAt: next, skipNextTick: skip },
-        now,
-      });
-    }
+    // An answer without stats keeps the stored ones for later snapshots.
+    const statsPatch = stats.length > 0 ? { lastPlayerStats: stats } : {};
+    const written = await this.deps.unitOfWork.run(async (tx) => {
+      let changed: RuntimeRecord | null;
+      if (state.finished) {
+        changed = await tx.runtimeRecords.compareAndSet({
+          gameId: begun.gameId,
+          expected,
+          to: "finished",
+          patch: {
+            currentTurn: turn,
+            finishedAt: now,
+            nextGenerationAt: null,
+            skipNextTick: false,
+            ...statsPatch,
+          },
+          now,
+        });
+      } else {
+        const { next, skip } = this.nextAfterTurn(begun, trigger, now, options.reconciled, ctx);
+        changed = await tx.runtimeRecords.compareAndSet({
+          gameId: begun.gameId,
+          expected,
+          to: "running",
+          patch: { currentTurn: turn, nextGenerationAt: next, skipNextTick: skip, ...statsPatch },
+          now,
+        });
+      }
+      if (changed === null) {
+        return null;
+      }
+      await this.logIn(tx, begun.gameId, trigger, ctx, undefined, begun.updatedAt, now);
+      if (changed.status === "finished") {
+        notifier.gameFinished(tx.outbox, changed, stats);
+        notifier.finishedIntent(
+          tx.outbox,
+          { gameId: begun.gameId, finalTurnNumber: turn, recipients, occurredAt: now },
+          ctx.logger,
+        );
+      } else {
+        notifier.snapshot(tx.outbox, changed, now, stats);
+        notifier.turnReady(
+          tx.outbox,
+          { gameId: begun.gameId, turnNumber: turn, recipients, occurredAt: now },
+          ctx.logger,
+        );
+      }
+      return changed;
+    });
     if (written === null) {
       return this.discard(begun, trigger, ctx, started, `turn ${turn} generated by the engine`);
     }
 
     const outcome: TurnOutcome = written.status === "finished" ? "finished" : "generated";
-    await this.log(begun.gameId, trigger, ctx, undefined, begun.updatedAt, now);
     this.deps.telemetry.recordTurnGeneration(
       trigger,
       outcome,
@@ -356,20 +406,6 @@ export class TurnGenerationService {
       },
       outcome === "finished" ? "final turn generated, game finished" : "turn generated",
     );
-
-    const mappings = await this.safeMappings(begun.gameId, ctx.logger);
-    const userByRace = new Map(mappings.map((mapping) => [mapping.raceName, mapping.userId]));
-    const stats: PlayerTurnStats[] = projectPlayerStats(state, userByRace);
-    notifier.rememberStats(begun.gameId, stats);
-    if (outcome === "finished") {
-      await notifier.gameFinished(written, stats, ctx.logger);
-      const recipients = await notifier.recipients(begun.gameId, mappings, ctx.logger);
-      await notifier.finishedIntent(begun.gameId, turn, recipients, now, ctx.logger);
-    } else {
-      await notifier.snapshot(written, now, ctx.logger, stats);
-      const recipients = await notifier.recipients(begun.gameId, mappings, ctx.logger);
-      await notifier.turnReady(begun.gameId, turn, recipients, now, ctx.logger);
-    }
     return { outcome, record: written };
   }
 
@@ -388,17 +424,37 @@ export class TurnGenerationService {
       trigger === "scheduler"
         ? { nextGenerationAt: this.nextAfterTurn(begun, trigger, now, false, ctx).next }
         : {};
-    const written = await this.deps.runtimeRecords.compareAndSet({
-      gameId: begun.gameId,
-      expected: { status: "generation_in_progress", currentTurn: begun.currentTurn },
-      to: "generation_failed",
-      patch,
-      now,
+    const { notifier } = this.deps;
+    const written = await this.deps.unitOfWork.run(async (tx) => {
+      const changed = await tx.runtimeRecords.compareAndSet({
+        gameId: begun.gameId,
+        expected: { status: "generation_in_progress", currentTurn: begun.currentTurn },
+        to: "generation_failed",
+        patch,
+        now,
+      });
+      if (changed === null) {
+        return null;
+      }
+      await this.logIn(tx, begun.gameId, trigger, ctx, error, begun.updatedAt, now);
+      notifier.snapshot(tx.outbox, changed, now);
+      notifier.generationFailed(
+        tx.outbox,
+        {
+          gameId: begun.gameId,
+          turnNumber: begun.currentTurn + 1,
+          errorCode: error.code,
+          errorMessage: error.message,
+          attemptStartedAt: begun.updatedAt,
+          occurredAt: now,
+        },
+        ctx.logger,
+      );
+      return changed;
     });
     if (written === null) {
       return this.discard(begun, trigger, ctx, started, `failed turn (${error.code})`);
     }
-    await this.log(begun.gameId, trigger, ctx, error, begun.updatedAt, now);
     this.deps.telemetry.recordTurnGeneration(
       trigger,
       "failed",
@@ -407,18 +463,6 @@ export class TurnGenerationService {
     ctx.logger.warn(
       { trigger, error_code: error.code, error_message: error.message },
       "turn generation failed",
-    );
-    await this.deps.notifier.snapshot(written, now, ctx.logger);
-    await this.deps.notifier.generationFailed(
-      {
-        gameId: begun.gameId,
-        turnNumber: begun.currentTurn + 1,
-        errorCode: error.code,
-        errorMessage: error.message,
-        attemptStartedAt: begun.updatedAt,
-      },
-      now,
-      ctx.logger,
     );
     return { outcome: "failed", record: written, error };
   }
@@ -526,15 +570,20 @@ export class TurnGenerationService {
     }
   }
 
-  private async safeMappings(gameId: string, logger: Logger) {
-    try {
-      return await this.deps.playerMappings.listByGame(gameId);
-    } catch (error) {
-      // The outcome is written; without mappings the events carry no stats and
-      // the intents have nobody to go to, which is logged rather than retried.
-      logger.error({ err: error }, "player mappings unavailable for the turn events");
-      return [];
-    }
+  /** The operation-log entry of a turn, inside the unit of work that writes it. */
+  private async logIn(
+    tx: TransactionStores,
+    gameId: string,
+    trigger: TurnTrigger,
+    ctx: OperationContext,
+    error: unknown,
+    startedAt: Date,
+    finishedAt: Date,
+  ): Promise<void> {
+    const opKind: OpKind = trigger === "force" ? "force_next_turn" : "turn_generation";
+    await tx.operationLog.append(
+      operationEntry({ gameId, opKind, ctx, error, startedAt, finishedAt }),
+    );
   }
 
   private log(

@@ -9,22 +9,27 @@ import { HealthEventHandler, parseHealthEvent } from "./health-events.js";
 
 function setup() {
   const stores = memoryStores("2026-01-01T10:30:00.000Z");
-  const { clock, runtimes } = stores;
+  const { clock } = stores;
   const services = createTurnEngineServices(stores);
   const logger = new MemoryLogger();
   const handler = new HealthEventHandler({
-    runtimeRecords: runtimes,
-    operationLog: stores.operationLog,
+    unitOfWork: stores.unitOfWork,
     notifier: services.notifier,
     telemetry: services.telemetry,
     clock,
     logger,
+    offsetLabel: "gm:health",
   });
   let sequence = 0;
-  const event = (gameId: string, eventType: string, extra: Record<string, string> = {}) => {
+  const event = (
+    gameId: string,
+    eventType: string,
+    extra: Record<string, string> = {},
+    id?: string,
+  ) => {
     sequence += 1;
     return handler.handle({
-      id: `${sequence}-0`,
+      id: id ?? `${sequence}-0`,
       fields: {
         game_id: gameId,
         container_id: "c1",
@@ -199,5 +204,40 @@ describe("HealthEventHandler", () => {
       engineHealth: "oom",
     });
     expect(t.operationLog.entries).toHaveLength(1);
+  });
+
+  it("ignores, counts and logs an entry not newer than the last one applied to the game", async () => {
+    await seedRunningGame(t.runtimes, "g1");
+    expect(await t.event("g1", "container_exited", {}, "100-5")).toBe("applied");
+    // An older "container back" must not move the game back to running.
+    expect(await t.event("g1", "container_started", {}, "100-4")).toBe("stale");
+    expect(await t.event("g1", "container_started", {}, "100-5")).toBe("stale");
+    expect(await t.runtimes.get("g1")).toMatchObject({
+      status: "engine_unreachable",
+      lastHealthEventId: "100-5",
+    });
+    expect(t.lobbyEvents.snapshots).toHaveLength(1);
+    expect(t.telemetry.healthEvents.map((entry) => entry.outcome)).toEqual([
+      "applied",
+      "stale",
+      "stale",
+    ]);
+    expect(
+      t.logger.lines.filter((line) => line.msg?.includes("not newer than the last one")),
+    ).toHaveLength(2);
+    // A newer one applies.
+    expect(await t.event("g1", "container_started", {}, "101-0")).toBe("applied");
+    expect((await t.runtimes.get("g1"))?.status).toBe("running");
+  });
+
+  it("moves the consumer offset in the entry's unit of work, also for skipped entries", async () => {
+    await seedRunningGame(t.runtimes, "g1");
+    await t.event("g1", "probe_failed", {}, "7-0");
+    expect(t.offsets.offsets.get("gm:health")).toBe("7-0");
+    await t.event("", "probe_failed", {}, "8-0");
+    expect(t.offsets.offsets.get("gm:health")).toBe("8-0");
+    t.unitOfWork.faults.failNext("run", new Error("connection terminated"));
+    await expect(t.event("g1", "probe_recovered", {}, "9-0")).rejects.toThrow();
+    expect(t.offsets.offsets.get("gm:health")).toBe("8-0");
   });
 });

@@ -14,12 +14,11 @@ import {
 import type { RuntimeRecord, RuntimeRecordPatch } from "../domain/runtime-record.js";
 import { assertTransition, isTerminalStatus } from "../domain/runtime-status.js";
 import { nextGenerationAt } from "../domain/schedule.js";
+import { compareStreamIds } from "../domain/stream-id.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
-import type { OperationLog } from "../ports/operation-log.js";
-import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import type { HealthEventOutcome, TurnEngineTelemetry } from "../ports/telemetry.js";
-import { appendOperation } from "../services/op-log.js";
+import type { ConsumerOffsetStore, TransactionStores, UnitOfWork } from "../ports/unit-of-work.js";
 import type { RuntimeNotifier } from "../services/runtime-notifier.js";
 
 /** Offset label of GM's reader of `runtime:health_events`. */
@@ -80,27 +79,39 @@ export function parseHealthEvent(fields: Readonly<Record<string, string>>): Pars
 
 /** Collaborators of {@link HealthEventHandler}. */
 export interface HealthEventHandlerDeps {
-  runtimeRecords: RuntimeRecordStore;
-  operationLog: OperationLog;
+  unitOfWork: UnitOfWork;
   notifier: RuntimeNotifier;
   telemetry: TurnEngineTelemetry;
   clock: Clock;
   logger: Logger;
+  /**
+   * Offset label saved in the transaction of each entry (the single reader
+   * of today). A consumer-group reader leaves it out and acknowledges the
+   * entry after {@link HealthEventHandler.handle} resolved instead; the
+   * per-game last-applied id keeps a redelivery from applying twice.
+   */
+  offsetLabel?: string;
 }
 
-// A concurrent writer (a turn, an admin op) can move the record between the
-// read and the CAS; the event is then re-evaluated against the new status.
+// A concurrent writer (a turn, an admin op, another health event) can move
+// the record between the read and the CAS; the event is then re-evaluated.
 const MAX_CAS_ATTEMPTS = 5;
 
 /**
  * Applies one `runtime:health_events` entry (docs/reference.md#streams): the summary rule, the
  * status transitions of docs/reference.md#runtime-status (lost container → engine_unreachable,
  * container back → running and scheduled again), a `health_transition`
- * operation-log entry per status change, and a `runtime_snapshot_update` only
- * when the summary or the status changed — so a duplicate event changes
- * nothing and publishes nothing. Malformed entries, unknown games and
- * terminal runtimes are logged, counted and skipped. A database failure
- * throws, so the reader retries the same entry instead of skipping it.
+ * operation-log entry per status change, and a `runtime_snapshot_update`
+ * only when the summary or the status changed.
+ *
+ * Exactly once: the record change, its log entry, its outbox rows, the
+ * game's `last_health_event_id` and the consumer offset commit in ONE
+ * transaction. An entry at or below the game's last applied id changes
+ * nothing (`stale`: counted and logged), so a replay, a redelivery or an
+ * out-of-order entry never moves the status back. Malformed entries,
+ * unknown games and terminal runtimes are logged, counted and skipped (their
+ * offset still moves). A database failure throws and nothing commits, so the
+ * reader retries the same entry.
  */
 export class HealthEventHandler {
   constructor(private readonly deps: HealthEventHandlerDeps) {}
@@ -108,22 +119,31 @@ export class HealthEventHandler {
   async handle(entry: StreamEntry): Promise<HealthEventOutcome> {
     const { telemetry } = this.deps;
     const parsed = parseHealthEvent(entry.fields);
+    const outcome = await this.deps.unitOfWork.run(async (tx) => {
+      const result = parsed.ok ? await this.apply(tx, parsed.event, entry.id) : "malformed";
+      if (this.deps.offsetLabel !== undefined) {
+        await tx.consumerOffsets.save(this.deps.offsetLabel, entry.id, this.deps.clock.now());
+      }
+      return result;
+    });
     if (!parsed.ok) {
-      telemetry.recordHealthEvent(parsed.eventType, "malformed");
       this.deps.logger.warn(
         { entry_id: entry.id, reason: parsed.reason, fields: entry.fields },
         "malformed health event skipped",
       );
+      telemetry.recordHealthEvent(parsed.eventType, "malformed");
       return "malformed";
     }
-    const event = parsed.event;
-    const outcome = await this.apply(event, entry.id);
-    telemetry.recordHealthEvent(event.eventType, outcome);
+    telemetry.recordHealthEvent(parsed.event.eventType, outcome);
     return outcome;
   }
 
-  private async apply(event: HealthEvent, entryId: string): Promise<HealthEventOutcome> {
-    const { runtimeRecords, clock } = this.deps;
+  private async apply(
+    tx: TransactionStores,
+    event: HealthEvent,
+    entryId: string,
+  ): Promise<HealthEventOutcome> {
+    const { clock } = this.deps;
     const logger = this.deps.logger.child({
       game_id: event.gameId,
       event_type: event.eventType,
@@ -132,10 +152,17 @@ export class HealthEventHandler {
     });
     const summary = healthSummary(event.eventType);
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-      const record = await runtimeRecords.get(event.gameId);
+      const record = await tx.runtimeRecords.get(event.gameId);
       if (record === null) {
         logger.warn({}, "health event for an unknown game skipped");
         return "unknown_game";
+      }
+      if (compareStreamIds(entryId, record.lastHealthEventId) <= 0) {
+        logger.warn(
+          { last_health_event_id: record.lastHealthEventId },
+          "health event not newer than the last one applied to the game, ignored",
+        );
+        return "stale";
       }
       if (isTerminalStatus(record.status)) {
         logger.debug({ runtime_status: record.status }, "health event for a terminal runtime");
@@ -143,12 +170,8 @@ export class HealthEventHandler {
       }
       const change = healthStatusChange(event.eventType, record.status);
       const summaryChanged = record.engineHealth !== summary;
-      if (change === null && !summaryChanged) {
-        logger.debug({ engine_health: summary }, "health event changes nothing");
-        return "unchanged";
-      }
       const now = clock.now();
-      const patch: RuntimeRecordPatch = {};
+      const patch: RuntimeRecordPatch = { lastHealthEventId: entryId };
       if (summaryChanged) {
         patch.engineHealth = summary;
       }
@@ -158,9 +181,13 @@ export class HealthEventHandler {
           patch.nextGenerationAt = scheduledAgain(record, now, logger);
         }
       }
-      const written = await runtimeRecords.compareAndSet({
+      const written = await tx.runtimeRecords.compareAndSet({
         gameId: event.gameId,
-        expected: { status: record.status, currentTurn: record.currentTurn },
+        expected: {
+          status: record.status,
+          currentTurn: record.currentTurn,
+          lastHealthEventId: record.lastHealthEventId,
+        },
         ...(change === null ? {} : { to: change.to }),
         patch,
         now,
@@ -168,22 +195,22 @@ export class HealthEventHandler {
       if (written === null) {
         continue;
       }
+      if (change === null && !summaryChanged) {
+        logger.debug({ engine_health: summary }, "health event changes nothing");
+        return "unchanged";
+      }
       if (change !== null) {
-        await appendOperation(
-          this.deps.operationLog,
-          {
-            gameId: event.gameId,
-            opKind: "health_transition",
-            opSource: "health_events",
-            sourceRef: entryId,
-            outcome: "success",
-            errorCode: "",
-            errorMessage: "",
-            startedAt: now,
-            finishedAt: now,
-          },
-          logger,
-        );
+        await tx.operationLog.append({
+          gameId: event.gameId,
+          opKind: "health_transition",
+          opSource: "health_events",
+          sourceRef: entryId,
+          outcome: "success",
+          errorCode: "",
+          errorMessage: "",
+          startedAt: now,
+          finishedAt: now,
+        });
       }
       logger.info(
         {
@@ -195,7 +222,7 @@ export class HealthEventHandler {
         },
         change === null ? "engine health changed" : "runtime status changed by health event",
       );
-      await this.deps.notifier.snapshot(written, now, logger);
+      this.deps.notifier.snapshot(tx.outbox, written, now);
       return "applied";
     }
     throw new Error(
@@ -225,8 +252,15 @@ function scheduledAgain(record: RuntimeRecord, now: Date, logger: Logger): Date 
 export interface HealthEventsConsumerOptions {
   /** A dedicated connection (XREAD BLOCK); the reader owns and closes it. */
   redis: Redis;
-  offsets: StreamOffsetStore;
+  /** Where the handler saves the offset (PostgreSQL, in each entry's transaction). */
+  offsets: ConsumerOffsetStore;
+  /**
+   * Offsets of an older GM that kept them in Redis: read once when
+   * PostgreSQL has none yet, so an upgrade does not replay the whole stream.
+   */
+  legacyOffsets?: StreamOffsetStore;
   stream: string;
+  /** Must save its offset under `label` (see {@link HealthEventHandlerDeps.offsetLabel}). */
   handler: HealthEventHandler;
   logger: Logger;
   label?: string;
@@ -236,17 +270,30 @@ export interface HealthEventsConsumerOptions {
 
 /**
  * Starts the `runtime:health_events` consumer: redisconn's blocking reader
- * with the offset persisted under {@link HEALTH_EVENTS_OFFSET_LABEL}, entries
- * applied in order, each offset saved after its entry was handled. With no
- * saved offset the whole (MAXLEN-bounded) stream is read: replaying old
- * events in order ends in the state the latest one describes.
+ * starting after the offset stored in PostgreSQL under
+ * {@link HEALTH_EVENTS_OFFSET_LABEL}, entries applied in order. The reader's
+ * own "save after handle" is a no-op: the handler moved the offset in the
+ * transaction that applied the entry. With no saved offset the whole
+ * (retention-bounded) stream is read; the per-game last-applied id makes
+ * entries applied before harmless.
  */
 export function startHealthEventsConsumer(options: HealthEventsConsumerOptions): StreamReader {
+  const label = options.label ?? HEALTH_EVENTS_OFFSET_LABEL;
+  const offsets: StreamOffsetStore = {
+    async load(name) {
+      const saved = await options.offsets.load(name);
+      if (saved !== null || options.legacyOffsets === undefined) {
+        return saved;
+      }
+      return options.legacyOffsets.load(name);
+    },
+    async save() {},
+  };
   return startStreamReader({
     redis: options.redis,
     stream: options.stream,
-    label: options.label ?? HEALTH_EVENTS_OFFSET_LABEL,
-    offsets: options.offsets,
+    label,
+    offsets,
     startId: "0",
     logger: options.logger,
     ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),

@@ -1,5 +1,6 @@
 import { createStreamOffsetStore } from "@galaxy/redisconn";
 import type { Redis } from "ioredis";
+import { PostgresOutboxCommitListener } from "../adapters/postgres/outbox-commit-listener.js";
 import type { GameMasterConfig } from "../config.js";
 import type { Lifecycle } from "../lifecycle.js";
 import type { GameMasterMetrics } from "../metrics.js";
@@ -7,7 +8,12 @@ import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import { RestartReconciler } from "../services/restart-reconciliation.js";
 import type { GameMasterAdapters, GameMasterServices } from "../wiring.js";
-import { HealthEventHandler, startHealthEventsConsumer } from "./health-events.js";
+import {
+  HEALTH_EVENTS_OFFSET_LABEL,
+  HealthEventHandler,
+  startHealthEventsConsumer,
+} from "./health-events.js";
+import { OutboxRelay, type OutboxRelayHooks } from "./outbox-relay.js";
 import { SchedulerTicker } from "./scheduler.js";
 import { startReconcileLoop } from "./scheduler-reconciler.js";
 
@@ -25,6 +31,8 @@ export interface WorkerContext {
    * command connection). The composition root closes it at shutdown.
    */
   openRedis(name: string, options?: { commandTimeoutMs?: number }): Redis;
+  /** Crash points of the outbox relay (tests only). */
+  relayHooks?: OutboxRelayHooks;
   /** Start-up aborted (SIGTERM while starting): stop waiting for the first reconciliation. */
   signal?: AbortSignal;
 }
@@ -46,9 +54,33 @@ const RECONCILE_SWEEP_MS = 30_000;
  *    twice the engine timeout, the rest continues on a timer.
  * 2. The scheduler ticker.
  * 3. The runtime:health_events consumer on its own Redis connection.
+ * 4. The outbox relay, woken by LISTEN/NOTIFY and polling as a fallback.
+ *    It starts first, so that events committed before a crash go out while
+ *    the reconciliation still runs, and stops last.
  */
 export async function startWorkers(ctx: WorkerContext): Promise<void> {
   const { config, adapters, services, lifecycle, metrics, clock } = ctx;
+
+  const relayLogger = ctx.logger.child({ worker: "outbox_relay" });
+  const commitSignal = new PostgresOutboxCommitListener({
+    url: config.postgres.url,
+    logger: relayLogger,
+  });
+  const relay = new OutboxRelay({
+    source: adapters.outbox,
+    publisher: adapters.streamPublisher,
+    logger: relayLogger,
+    signal: commitSignal,
+    telemetry: metrics,
+    batchSize: config.outbox.batchSize,
+    pollMs: config.outbox.pollIntervalMs,
+    ...(ctx.relayHooks === undefined ? {} : { hooks: ctx.relayHooks }),
+  });
+  relay.start();
+  lifecycle.onShutdown("outbox relay", async () => {
+    await relay.stop();
+    await commitSignal.close();
+  });
 
   const reconciler = new RestartReconciler({
     runtimeRecords: adapters.runtimeRecords,
@@ -87,18 +119,19 @@ export async function startWorkers(ctx: WorkerContext): Promise<void> {
   const healthLogger = ctx.logger.child({ worker: "health_events" });
   const healthEvents = startHealthEventsConsumer({
     redis: ctx.openRedis("health-events-reader"),
-    // The offset store must not queue behind the reader's XREAD BLOCK.
-    offsets: createStreamOffsetStore(
+    offsets: adapters.consumerOffsets,
+    // An older GM kept the offset in Redis; read once when PostgreSQL has none.
+    legacyOffsets: createStreamOffsetStore(
       ctx.openRedis("health-events-offsets", { commandTimeoutMs: 2_000 }),
     ),
     stream: config.streams.healthEvents,
     handler: new HealthEventHandler({
-      runtimeRecords: adapters.runtimeRecords,
-      operationLog: adapters.operationLog,
+      unitOfWork: adapters.unitOfWork,
       notifier: services.notifier,
       telemetry: metrics,
       clock,
       logger: healthLogger,
+      offsetLabel: HEALTH_EVENTS_OFFSET_LABEL,
     }),
     logger: healthLogger,
   });

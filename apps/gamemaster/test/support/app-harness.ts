@@ -1,9 +1,9 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { PlayerTurnStats } from "../../src/domain/runtime-record.js";
 import { createApp } from "../../src/http/app.js";
 import type { AppEnv } from "../../src/http/context.js";
 import { EngineVersionService } from "../../src/services/engine-versions.js";
 import { GamePlayersService } from "../../src/services/game-players.js";
-import { LastStatsMemory } from "../../src/services/last-stats.js";
 import { MembershipCache } from "../../src/services/membership-cache.js";
 import { OperationHistoryService } from "../../src/services/operation-history.js";
 import { PlayerActionService } from "../../src/services/player-actions.js";
@@ -13,12 +13,15 @@ import { SchedulePreviewService } from "../../src/services/schedule-preview.js";
 import {
   FakeClock,
   FakeEngine,
+  MemoryConsumerOffsets,
   MemoryEngineVersionStore,
+  MemoryIntents,
   MemoryLobbyEvents,
   MemoryLogger,
   MemoryOperationLog,
   MemoryRuntimeStore,
   MemoryTelemetry,
+  MemoryUnitOfWork,
 } from "./fakes.js";
 import { FakeLobby, MemoryPlayerAccess, ScriptedEngine } from "./hot-path-fakes.js";
 import { createTurnEngineServices } from "./turn-fakes.js";
@@ -37,6 +40,15 @@ export function createTestApp(
   const versions = new MemoryEngineVersionStore(runtimes);
   const operationLog = new MemoryOperationLog();
   const lobbyEvents = new MemoryLobbyEvents();
+  const intents = new MemoryIntents();
+  const offsets = new MemoryConsumerOffsets();
+  const unitOfWork = new MemoryUnitOfWork({
+    runtimes,
+    operationLog,
+    lobbyEvents,
+    intents,
+    offsets,
+  });
   const engine = new FakeEngine();
   const hotEngine = new ScriptedEngine();
   const lobby = new FakeLobby();
@@ -54,9 +66,19 @@ export function createTestApp(
     versions,
     operationLog,
     lobbyEvents,
+    intents,
+    offsets,
+    unitOfWork,
   });
   const down = options.down ?? [];
-  const lastStats = new LastStatsMemory();
+  // The stats a game's last engine answer stored with its record.
+  const lastStats = {
+    remember(gameId: string, stats: readonly PlayerTurnStats[]): void {
+      const record = runtimes.records.get(gameId);
+      if (record === undefined) throw new Error(`no runtime record for ${gameId}`);
+      runtimes.records.set(gameId, { ...record, lastPlayerStats: [...stats] });
+    },
+  };
   const app: OpenAPIHono<AppEnv> = createApp({
     services: {
       registerRuntime: new RegisterRuntimeService({
@@ -65,7 +87,7 @@ export function createTestApp(
         playerMappings: runtimes,
         operationLog,
         engine,
-        lobbyEvents,
+        unitOfWork,
         telemetry: new MemoryTelemetry(),
         clock,
       }),
@@ -82,7 +104,6 @@ export function createTestApp(
       players: new GamePlayersService({
         runtimeRecords: runtimes,
         playerMappings: runtimes,
-        lastStats,
       }),
     },
     logger,

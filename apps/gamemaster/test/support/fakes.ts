@@ -1,4 +1,5 @@
 import { GalaxyError } from "@galaxy/errors";
+import { type NotificationIntent, parseIntent } from "@galaxy/notificationintent";
 import type { EngineVersion, EngineVersionStatus } from "../../src/domain/engine-version.js";
 import type { OperationEntry, OperationRecord } from "../../src/domain/operation.js";
 import type { PlayerMapping, RuntimeRecord } from "../../src/domain/runtime-record.js";
@@ -14,13 +15,10 @@ import type {
   EngineVersionPatch,
   EngineVersionStore,
 } from "../../src/ports/engine-version-store.js";
-import type {
-  GameFinishedEvent,
-  LobbyEventsPublisher,
-  RuntimeSnapshotUpdate,
-} from "../../src/ports/lobby-events-publisher.js";
+import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../src/ports/lobby-events.js";
 import type { Logger } from "../../src/ports/logger.js";
 import type { OperationLog, OperationLogPageQuery } from "../../src/ports/operation-log.js";
+import type { EventOutbox } from "../../src/ports/outbox.js";
 import type { PlayerMappingStore } from "../../src/ports/player-mapping-store.js";
 import type {
   CompareAndSetInput,
@@ -30,6 +28,11 @@ import type {
   UpdateStatusInput,
 } from "../../src/ports/runtime-record-store.js";
 import type { Telemetry } from "../../src/ports/telemetry.js";
+import type {
+  ConsumerOffsetStore,
+  TransactionStores,
+  UnitOfWork,
+} from "../../src/ports/unit-of-work.js";
 
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
@@ -130,7 +133,9 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
         (record.nextGenerationAt?.getTime() ?? null) !==
           (expected.nextGenerationAt?.getTime() ?? null)) ||
       (expected.currentTurn !== undefined && record.currentTurn !== expected.currentTurn) ||
-      (expected.skipNextTick !== undefined && record.skipNextTick !== expected.skipNextTick)
+      (expected.skipNextTick !== undefined && record.skipNextTick !== expected.skipNextTick) ||
+      (expected.lastHealthEventId !== undefined &&
+        record.lastHealthEventId !== expected.lastHealthEventId)
     ) {
       return null;
     }
@@ -202,6 +207,7 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     this.mappings.push(...mappings.map((mapping) => ({ ...mapping })));
   }
   async listByGame(gameId: string): Promise<PlayerMapping[]> {
+    this.faults.check("listByGame");
     return this.mappings.filter((mapping) => mapping.gameId === gameId);
   }
   async getByUser(gameId: string, userId: string): Promise<PlayerMapping | null> {
@@ -292,20 +298,92 @@ export class MemoryOperationLog implements OperationLog {
   }
 }
 
-/** Records published events. */
-export class MemoryLobbyEvents implements LobbyEventsPublisher {
+/** The lobby events a {@link MemoryUnitOfWork} committed. */
+export class MemoryLobbyEvents {
   readonly snapshots: RuntimeSnapshotUpdate[] = [];
   readonly finished: GameFinishedEvent[] = [];
-  readonly faults = new FailureSwitch();
-  async publishSnapshotUpdate(event: RuntimeSnapshotUpdate): Promise<string> {
-    this.faults.check("publishSnapshotUpdate");
-    this.snapshots.push(event);
-    return `${this.snapshots.length}-0`;
+}
+
+/** The intents a {@link MemoryUnitOfWork} committed. */
+export class MemoryIntents {
+  readonly intents: NotificationIntent[] = [];
+
+  ofType<T extends NotificationIntent["notification_type"]>(type: T) {
+    return this.intents.filter(
+      (intent): intent is Extract<NotificationIntent, { notification_type: T }> =>
+        intent.notification_type === type,
+    );
   }
-  async publishGameFinished(event: GameFinishedEvent): Promise<string> {
-    this.faults.check("publishGameFinished");
-    this.finished.push(event);
-    return `${this.finished.length}-0`;
+}
+
+/** Offsets of stream consumers, in memory. */
+export class MemoryConsumerOffsets implements ConsumerOffsetStore {
+  readonly offsets = new Map<string, string>();
+  async load(label: string): Promise<string | null> {
+    return this.offsets.get(label) ?? null;
+  }
+  async save(label: string, id: string): Promise<void> {
+    this.offsets.set(label, id);
+  }
+}
+
+/**
+ * A {@link UnitOfWork} over the memory stores: `work` writes the stores
+ * directly; its outbox messages reach `lobbyEvents` / `intents` only when it
+ * resolves ("commits"), and are dropped when it throws. Store writes made
+ * before a throw are NOT undone — the PostgreSQL one is tested for that.
+ */
+export class MemoryUnitOfWork implements UnitOfWork {
+  commits = 0;
+  rollbacks = 0;
+  readonly faults = new FailureSwitch();
+
+  constructor(
+    private readonly stores: {
+      runtimes: MemoryRuntimeStore;
+      operationLog: MemoryOperationLog;
+      lobbyEvents: MemoryLobbyEvents;
+      intents: MemoryIntents;
+      offsets?: MemoryConsumerOffsets;
+    },
+  ) {}
+
+  async run<T>(work: (tx: TransactionStores) => Promise<T>): Promise<T> {
+    this.faults.check("run");
+    const queued: (() => void)[] = [];
+    let next = 0;
+    const eventId = () => `event-${this.commits}-${next++}`;
+    const { lobbyEvents, intents } = this.stores;
+    const outbox: EventOutbox = {
+      snapshotUpdate(event) {
+        queued.push(() => lobbyEvents.snapshots.push(event));
+        return eventId();
+      },
+      gameFinished(event) {
+        queued.push(() => lobbyEvents.finished.push(event));
+        return eventId();
+      },
+      intent(intent) {
+        const valid = parseIntent(intent);
+        queued.push(() => intents.intents.push(valid));
+        return eventId();
+      },
+    };
+    try {
+      const result = await work({
+        runtimeRecords: this.stores.runtimes,
+        playerMappings: this.stores.runtimes,
+        operationLog: this.stores.operationLog,
+        consumerOffsets: this.stores.offsets ?? new MemoryConsumerOffsets(),
+        outbox,
+      });
+      for (const deliver of queued) deliver();
+      this.commits += 1;
+      return result;
+    } catch (error) {
+      this.rollbacks += 1;
+      throw error;
+    }
   }
 }
 

@@ -1,12 +1,10 @@
 import { GalaxyError } from "@galaxy/errors";
-import type { NotificationIntent } from "@galaxy/notificationintent";
 import type { PlayerMapping, RuntimeRecord } from "../../src/domain/runtime-record.js";
 import type {
   EngineClient,
   EngineRawResponse,
   EngineState,
 } from "../../src/ports/engine-client.js";
-import type { NotificationPublisher } from "../../src/ports/notification-publisher.js";
 import type { RtmClient, StopReason } from "../../src/ports/rtm-client.js";
 import type {
   HealthEventOutcome,
@@ -17,7 +15,6 @@ import type {
 } from "../../src/ports/telemetry.js";
 import { BanishRaceService } from "../../src/services/banish-race.js";
 import { ForceNextTurnService } from "../../src/services/force-next-turn.js";
-import { LastStatsMemory, rememberingLobbyEvents } from "../../src/services/last-stats.js";
 import type { OperationContext } from "../../src/services/operation-context.js";
 import { PatchRuntimeService } from "../../src/services/patch-runtime.js";
 import { type ActiveMembersLookup, RuntimeNotifier } from "../../src/services/runtime-notifier.js";
@@ -25,11 +22,14 @@ import { StopRuntimeService } from "../../src/services/stop-runtime.js";
 import { TurnGenerationService } from "../../src/services/turn-generation.js";
 import {
   FakeClock,
+  MemoryConsumerOffsets,
   MemoryEngineVersionStore,
+  MemoryIntents,
   MemoryLobbyEvents,
   MemoryLogger,
   MemoryOperationLog,
   MemoryRuntimeStore,
+  MemoryUnitOfWork,
   stateFor,
 } from "./fakes.js";
 
@@ -178,32 +178,6 @@ export class FakeRtm implements RtmClient {
   }
 }
 
-/** Keeps published intents; `failNext` makes the next publish throw. */
-export class MemoryNotifications implements NotificationPublisher {
-  readonly intents: NotificationIntent[] = [];
-  private failing = 0;
-
-  failNext(times = 1): void {
-    this.failing = times;
-  }
-
-  async publish(intent: NotificationIntent): Promise<string> {
-    if (this.failing > 0) {
-      this.failing -= 1;
-      throw new Error("redis down");
-    }
-    this.intents.push(intent);
-    return `${this.intents.length}-0`;
-  }
-
-  ofType<T extends NotificationIntent["notification_type"]>(type: T) {
-    return this.intents.filter(
-      (intent): intent is Extract<NotificationIntent, { notification_type: T }> =>
-        intent.notification_type === type,
-    );
-  }
-}
-
 /** Counts what the turn engine records. */
 export class MemoryTurnTelemetry implements TurnEngineTelemetry {
   readonly turns: { trigger: TurnTrigger; outcome: TurnOutcome }[] = [];
@@ -231,17 +205,28 @@ export interface TurnEngineStores {
   versions: MemoryEngineVersionStore;
   operationLog: MemoryOperationLog;
   lobbyEvents: MemoryLobbyEvents;
+  intents: MemoryIntents;
+  offsets: MemoryConsumerOffsets;
+  /** Delivers outbox messages into `lobbyEvents` / `intents` on commit. */
+  unitOfWork: MemoryUnitOfWork;
 }
 
 /** Fresh in-memory stores with a hand-moved clock set to `nowIso`. */
 export function memoryStores(nowIso: string): TurnEngineStores {
   const runtimes = new MemoryRuntimeStore();
+  const operationLog = new MemoryOperationLog();
+  const lobbyEvents = new MemoryLobbyEvents();
+  const intents = new MemoryIntents();
+  const offsets = new MemoryConsumerOffsets();
   return {
     clock: new FakeClock(new Date(nowIso)),
     runtimes,
     versions: new MemoryEngineVersionStore(runtimes),
-    operationLog: new MemoryOperationLog(),
-    lobbyEvents: new MemoryLobbyEvents(),
+    operationLog,
+    lobbyEvents,
+    intents,
+    offsets,
+    unitOfWork: new MemoryUnitOfWork({ runtimes, operationLog, lobbyEvents, intents, offsets }),
   };
 }
 
@@ -252,13 +237,9 @@ export function createTurnEngineServices(
 ) {
   const engine = new TurnEngine();
   const rtm = new FakeRtm();
-  const notifications = new MemoryNotifications();
+  const notifications = stores.intents;
   const telemetry = new MemoryTurnTelemetry();
-  const lastStats = new LastStatsMemory();
   const notifier = new RuntimeNotifier({
-    lobbyEvents: rememberingLobbyEvents(stores.lobbyEvents, lastStats),
-    notifications,
-    lastStats,
     telemetry,
     ...(options.activeMembers === undefined ? {} : { activeMembers: options.activeMembers }),
   });
@@ -266,6 +247,7 @@ export function createTurnEngineServices(
     runtimeRecords: stores.runtimes,
     playerMappings: stores.runtimes,
     operationLog: stores.operationLog,
+    unitOfWork: stores.unitOfWork,
     engine,
     notifier,
     telemetry,
@@ -276,13 +258,13 @@ export function createTurnEngineServices(
     rtm,
     notifications,
     telemetry,
-    lastStats,
     notifier,
     turnGeneration,
     forceNextTurn: new ForceNextTurnService({ runtimeRecords: stores.runtimes, turnGeneration }),
     stopRuntime: new StopRuntimeService({
       runtimeRecords: stores.runtimes,
       operationLog: stores.operationLog,
+      unitOfWork: stores.unitOfWork,
       rtm,
       notifier,
       clock: stores.clock,
@@ -291,6 +273,7 @@ export function createTurnEngineServices(
       runtimeRecords: stores.runtimes,
       engineVersions: stores.versions,
       operationLog: stores.operationLog,
+      unitOfWork: stores.unitOfWork,
       rtm,
       clock: stores.clock,
     }),
@@ -327,6 +310,8 @@ export async function seedRunningGame(
     startedAt: now,
     stoppedAt: null,
     finishedAt: null,
+    lastPlayerStats: [],
+    lastHealthEventId: "",
     ...overrides,
   };
   await runtimes.insert(record);

@@ -13,6 +13,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { type GameMasterConfig, loadConfig } from "../../src/config.js";
 import { type GameMasterHandle, startGameMaster } from "../../src/server.js";
+import type { OutboxRelayHooks } from "../../src/workers/outbox-relay.js";
 
 /** Polls `check` every 20 ms until it holds, failing after `ms`. */
 export async function waitFor<T>(
@@ -103,11 +104,15 @@ export class TurnStack {
     };
   }
 
-  async startGm(overrides: Record<string, string> = {}): Promise<GameMasterHandle> {
+  async startGm(
+    overrides: Record<string, string> = {},
+    options: { relayHooks?: OutboxRelayHooks } = {},
+  ): Promise<GameMasterHandle> {
     this.config = loadConfig(this.env(overrides));
     this.gm = await startGameMaster(this.config, {
       host: "127.0.0.1",
       logger: pino({ level: this.config.logLevel }),
+      ...(options.relayHooks === undefined ? {} : { relayHooks: options.relayHooks }),
     });
     return this.gm;
   }
@@ -200,14 +205,35 @@ export class TurnStack {
     return result.rows;
   }
 
+  /**
+   * Waits (up to `ms`) until the outbox relay has published every committed
+   * row; returns whether it got there. Events reach the streams after their
+   * commit, not with it.
+   */
+  async drained(ms = 5_000): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const result = await this.sql.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM gamemaster.outbox",
+      );
+      if (result.rows[0]?.n === 0) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The game's lobby events on the stream, after the outbox has drained. */
   async lobbyEvents(gameId: string): Promise<Record<string, string>[]> {
+    await this.drained();
     const entries = await this.redis.xrange(this.config.streams.lobbyEvents, "-", "+");
     return entries
       .map(([, fields]) => fieldsToRecord(fields))
       .filter((fields) => fields.game_id === gameId);
   }
 
+  /** The game's intents on the stream, after the outbox has drained. */
   async intents(gameId: string): Promise<NotificationIntent[]> {
+    await this.drained();
     const entries = await this.redis.xrange(this.config.streams.notificationIntents, "-", "+");
     return entries
       .map(([, fields]) => decode(fieldsToRecord(fields)))

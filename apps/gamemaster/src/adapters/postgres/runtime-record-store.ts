@@ -92,6 +92,9 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
       if (expected.skipNextTick !== undefined) {
         conditions.push(eq(runtimeRecords.skipNextTick, expected.skipNextTick));
       }
+      if (expected.lastHealthEventId !== undefined) {
+        conditions.push(eq(runtimeRecords.lastHealthEventId, expected.lastHealthEventId));
+      }
       const rows = await this.db
         .update(runtimeRecords)
         .set({

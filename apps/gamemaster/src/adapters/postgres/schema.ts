@@ -14,6 +14,7 @@ import {
 } from "drizzle-orm/pg-core";
 import type { EngineOptions, EngineVersionStatus } from "../../domain/engine-version.js";
 import type { OpKind, OpOutcome, OpSource } from "../../domain/operation.js";
+import type { PlayerTurnStats } from "../../domain/runtime-record.js";
 import type { RuntimeStatus } from "../../domain/runtime-status.js";
 
 // Column names come from the camelCase keys through drizzle's `casing:
@@ -43,6 +44,12 @@ export const runtimeRecords = gamemaster.table(
     startedAt: timestamptz(),
     stoppedAt: timestamptz(),
     finishedAt: timestamptz(),
+    // The stats of the last engine answer, repeated by snapshots that come
+    // without one (failure, stop, health) — also after a restart.
+    lastPlayerStats: jsonb().$type<PlayerTurnStats[]>().notNull().default([]),
+    // Stream id of the last runtime:health_events entry applied to this game
+    // ('' = none): an older or equal entry is never applied again.
+    lastHealthEventId: text().notNull().default(""),
   },
   (table) => [
     // The scheduler asks for running games with next_generation_at <= now.
@@ -116,8 +123,46 @@ export const operationLog = gamemaster.table(
   ],
 );
 
+/**
+ * `outbox`: lobby events and notification intents committed with the state
+ * change that causes them, waiting for the relay to publish them on `stream`
+ * (see docs/decisions/070-transactional-outbox.md). Ids are taken under a
+ * transaction-scoped advisory lock held until commit, so id order is commit
+ * order; the relay deletes a row once its entry is on the stream.
+ */
+export const outbox = gamemaster.table(
+  "outbox",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    stream: text().notNull(),
+    eventId: text().notNull(),
+    gameId: text().notNull(),
+    eventType: text().notNull(),
+    fields: jsonb().$type<Record<string, string>>().notNull(),
+    createdAt: timestamptz().notNull().defaultNow(),
+  },
+  (table) => [unique("outbox_event_id_key").on(table.eventId)],
+);
+
+/**
+ * `stream_offsets`: how far a consumer of a Redis stream has applied it,
+ * written in the same transaction as what the entry changed.
+ */
+export const streamOffsets = gamemaster.table("stream_offsets", {
+  label: text().primaryKey(),
+  lastId: text().notNull(),
+  updatedAt: timestamptz().notNull(),
+});
+
 /** Every table, for `createDatabase`. */
-export const schema = { runtimeRecords, engineVersions, playerMappings, operationLog };
+export const schema = {
+  runtimeRecords,
+  engineVersions,
+  playerMappings,
+  operationLog,
+  outbox,
+  streamOffsets,
+};
 
 /** The drizzle schema object type. */
 export type GameMasterSchema = typeof schema;

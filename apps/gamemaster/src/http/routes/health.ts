@@ -4,9 +4,14 @@ import type { AppEnv } from "../context.js";
 import { errorResponse } from "../schemas/common.js";
 import { HealthzResponseSchema, ReadyzResponseSchema } from "../schemas/health.js";
 
-/** What /readyz found: the names of the dependencies that are down. */
+/** What /readyz found. */
 export interface ReadinessReport {
+  /** Dependencies without which GM cannot serve (→ 503). */
   down: string[];
+  /** Dependencies that are down while GM still serves (→ 200 `degraded`). */
+  degraded?: string[];
+  /** Unpublished outbox rows, shown when degraded. */
+  outboxBacklog?: number;
 }
 
 /** Checks the dependencies /readyz reports on. */
@@ -31,10 +36,11 @@ const readyzRoute = createRoute({
   method: "get",
   path: "/readyz",
   tags: ["probes"],
-  summary: "Readiness: PostgreSQL and Redis reachable, migrations applied.",
+  summary:
+    "Readiness: PostgreSQL reachable and migrations applied; Redis down is reported as degraded (200).",
   responses: {
     200: {
-      description: "Ready to serve.",
+      description: "Ready to serve (possibly degraded: Redis down, events queued in the outbox).",
       content: { "application/json": { schema: ReadyzResponseSchema } },
     },
     500: errorResponse("internal_error: unexpected failure (logged, no details)."),
@@ -52,7 +58,18 @@ export function registerHealthRoutes(
   app.openapi(readyzRoute, async (c) => {
     const report = await deps.readiness();
     if (report.down.length === 0) {
-      return c.json({ status: "ready" as const }, 200);
+      const degraded = report.degraded ?? [];
+      if (degraded.length === 0) {
+        return c.json({ status: "ready" as const }, 200);
+      }
+      return c.json(
+        {
+          status: "degraded" as const,
+          degraded,
+          ...(report.outboxBacklog === undefined ? {} : { outbox_backlog: report.outboxBacklog }),
+        },
+        200,
+      );
     }
     return c.json(
       errorEnvelope("service_unavailable", `not ready: ${report.down.join(", ")}`),

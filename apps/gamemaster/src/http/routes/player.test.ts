@@ -27,6 +27,8 @@ function seedRuntime(gameId: string, status: RuntimeStatus, members: [string, st
     startedAt: at,
     stoppedAt: null,
     finishedAt: null,
+    lastPlayerStats: [],
+    lastHealthEventId: "",
   });
   for (const [userId, raceName] of members) {
     t.runtimes.mappings.push({

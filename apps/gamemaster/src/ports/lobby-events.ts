@@ -19,9 +19,3 @@ export interface GameFinishedEvent {
   playerTurnStats: readonly PlayerTurnStats[];
   finishedAt: Date;
 }
-
-/** Publisher of GM → Lobby events. Each method returns the stream entry id. */
-export interface LobbyEventsPublisher {
-  publishSnapshotUpdate(event: RuntimeSnapshotUpdate): Promise<string>;
-  publishGameFinished(event: GameFinishedEvent): Promise<string>;
-}
