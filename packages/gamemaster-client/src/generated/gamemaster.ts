@@ -385,7 +385,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Redis reachable, migrations applied. */
+        /** Readiness: PostgreSQL reachable and migrations applied; Redis down is reported as degraded (200). */
         get: operations["internalReadyz"];
         put?: never;
         post?: never;
@@ -569,7 +569,11 @@ export interface components {
         };
         ReadyzResponse: {
             /** @enum {string} */
-            status: "ready";
+            status: "ready" | "degraded";
+            /** @description Dependencies that are down without taking GM out of rotation. */
+            degraded?: string[];
+            /** @description Committed events not yet on their stream (when degraded). */
+            outbox_backlog?: number;
         };
         RegisterRuntimeMember: {
             /** @example user-1 */
@@ -2408,7 +2412,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready to serve. */
+            /** @description Ready to serve (possibly degraded: Redis down, events queued in the outbox). */
             200: {
                 headers: {
                     [name: string]: unknown;
