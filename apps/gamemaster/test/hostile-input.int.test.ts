@@ -52,6 +52,8 @@ async function expectRefused(
   path: string,
   body: string,
   message: RegExp,
+  /** Operation-log entries the refusal files (a refused register-runtime is audited). */
+  auditEntries = 0,
 ): Promise<void> {
   const before = await rowCounts();
   const raw = await connection();
@@ -64,7 +66,10 @@ async function expectRefused(
   await new Promise((resolve) => setTimeout(resolve, 600));
   const next = await raw.request("GET", "/healthz");
   expect(next.status).toBe(200);
-  expect(await rowCounts()).toEqual(before);
+  expect(await rowCounts()).toEqual({
+    ...before,
+    operation_log: (before.operation_log ?? 0) + auditEntries,
+  });
 }
 
 /** `depth` objects, one inside the other, around `leaf`. */
@@ -148,12 +153,14 @@ describe("text GM cannot store is refused (NUL, lone surrogates)", () => {
       `${GAMES}/r-1/runtime`,
       body({ user_id: "user-1", race_name: "a\u0000b" }),
       /^invalid request: members\.0\.race_name: must not contain NUL characters$/,
+      1,
     );
     await expectRefused(
       "POST",
       `${GAMES}/r-1/runtime`,
       body({ user_id: "\u0000", race_name: "Aelinari" }),
       /^invalid request: members\.0\.user_id: must not contain NUL characters$/,
+      1,
     );
   });
 

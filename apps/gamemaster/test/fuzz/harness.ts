@@ -37,6 +37,15 @@ function neighbourAtFault(request: FuzzRequest, code: string | undefined): boole
 const STACK_TRACE = /\n\s+at |\bat [\w.<>]+ \(|node:internal|node_modules|\/src\/\w+/;
 
 /** One problem the fuzzer found, with what reproduces it. */
+
+/** A POST that reaches the register-runtime route, whatever operation it was generated from. */
+function isRegisterRuntime(request: FuzzRequest): boolean {
+  return (
+    request.method === "POST" &&
+    /^\/api\/v1\/internal\/games\/[^/?]+\/runtime(\?|$)/.test(request.path)
+  );
+}
+
 export interface Finding {
   kind:
     | "unexpected_5xx"
@@ -384,13 +393,21 @@ export async function runFuzz(stack: FuzzStack, options: RunFuzzOptions): Promis
       if (writes.rows.length > 0) {
         lastWrite = Number(writes.rows.at(-1)?.id);
       }
-      // A validation refusal writes nothing at all; a business refusal
-      // (404/409/422) may only append its failure to the operation log.
+      // A validation refusal writes nothing at all, except that a refused
+      // register-runtime is audited with one operation-log failure entry
+      // (docs/decisions/100-gm-register-runtime-deprecated-and-invalid.md); a
+      // business refusal (404/409/422) may only append its failure to the
+      // operation log.
+      const logOnly = writes.rows.filter(
+        (row) => !(row.tbl === "operation_log" && row.op === "INSERT"),
+      );
       const forbidden =
         status === 400
-          ? writes.rows
+          ? isRegisterRuntime(request)
+            ? logOnly
+            : writes.rows
           : status > 400 && status < 500
-            ? writes.rows.filter((row) => !(row.tbl === "operation_log" && row.op === "INSERT"))
+            ? logOnly
             : [];
       if (forbidden.length > 0) {
         report.refusedWrites += 1;
