@@ -24,4 +24,5 @@ export const PACKAGES: readonly PackageEntry[] = [
   { dir: "packages/postgres", services: ["postgres"] },
   { dir: "packages/redisconn", services: ["redis"] },
   { dir: "packages/notificationintent", services: ["redis"] },
+  { dir: "packages/gamemaster-client" },
 ];

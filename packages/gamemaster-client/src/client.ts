@@ -1,6 +1,15 @@
-import createClient, { type Client } from "openapi-fetch";
+import openapiFetchDefault, { type Client } from "openapi-fetch";
 import { describeNetworkError, GameMasterError, refusal } from "./errors.js";
 import type { components, operations, paths } from "./generated/gamemaster.js";
+
+// openapi-fetch's CommonJS build sets `exports.default` under `__esModule`, but the CommonJS build
+// of this package imports it with Node's interop (the default import is the whole exports
+// object), so the function is one `.default` further down there; the ES module build gets it
+// directly. packaging/src/consumer.test.ts runs both builds.
+const createClient: typeof openapiFetchDefault =
+  typeof openapiFetchDefault === "function"
+    ? openapiFetchDefault
+    : (openapiFetchDefault as unknown as { default: typeof openapiFetchDefault }).default;
 
 /** The component schemas of the contract, by name (`Schemas["RuntimeRecord"]`). */
 export type Schemas = components["schemas"];

@@ -25,7 +25,7 @@ export interface GameMasterErrorDetails {
  * client does not know is mapped from the HTTP status (`codeForStatus`) and
  * kept verbatim in {@link GameMasterError.remoteCode}. An unreachable GM is
  * `service_unavailable` with `kind` `unreachable` and no `httpStatus`, so a
- * caller can tell "GM said no" from "GM was not there".
+ * caller can tell GM's refusal from GM's absence.
  */
 export class GameMasterError extends GalaxyError {
   /** See {@link GameMasterErrorKind}. */
