@@ -5,7 +5,6 @@
 import { parse } from "@galaxy/cronutil";
 import { CronExpressionParser } from "cron-parser";
 import { Cron } from "croner";
-import { Bench } from "tinybench";
 
 const EXPRESSIONS = [
   "*/5 * * * *",
@@ -19,13 +18,28 @@ const EXPRESSIONS = [
 ] as const;
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
-const DATE_COUNT = 1024;
+/**
+ * Each library's time per expression is split into rounds. A round has every library answer the
+ * same batch of starting dates, one library after the other (the order alternates), and a ratio
+ * is the median of the per-round ratios: a burst of outside load then spoils one round of both
+ * sides instead of one library's whole sample.
+ */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 25));
+/**
+ * Batches are timed in process CPU time (user + system) by default, so that time spent waiting for
+ * a core on a shared machine is not charged to whichever library happened to be running.
+ * BENCH_CLOCK=wall times them with the wall clock instead.
+ */
+const WALL_CLOCK = process.env.BENCH_CLOCK === "wall";
+/** The floor cronutil must hold against a reused bare cron-parser expression on every row. */
+const FLOOR = 0.9;
 /**
  * Whole-second starting dates by default: cron-parser handles a date with milliseconds through an
  * extra luxon step that cronutil avoids by truncating itself, so whole seconds are the setting that
  * favours the bare library. BENCH_SUBSECOND=1 measures dates with random milliseconds instead.
  */
 const SUBSECOND = process.env.BENCH_SUBSECOND === "1";
+const DATE_COUNT = 1024;
 
 /** Deterministic starting dates (mulberry32), 2024–2030. */
 function startingDates(count: number): Date[] {
@@ -127,36 +141,82 @@ function formatOps(value: number | undefined): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
-function formatRatio(a: number | undefined, b: number | undefined): string {
-  if (a === undefined || b === undefined || b === 0) return "n/a";
-  return `${(a / b).toFixed(2)}x`;
+function formatRatio(ratio: number | undefined): string {
+  if (ratio === undefined || !Number.isFinite(ratio)) return "n/a";
+  return `${ratio.toFixed(2)}x`;
+}
+
+/** Folds every answer in, and is printed, so that no call can be optimised away. */
+let sink = 0;
+
+/** Milliseconds (CPU or wall, see BENCH_CLOCK) now. */
+function clock(): number {
+  if (WALL_CLOCK) return performance.now();
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** Time `count` next-activation calls on the dates from `offset` on (rotating), in ms. */
+function runBatch(
+  next: ((after: Date) => Date | null) | undefined,
+  offset: number,
+  count: number,
+): number {
+  if (next === undefined) throw new Error("no contender");
+  const started = clock();
+  for (let i = 0; i < count; i++) {
+    const result = next(dates[(offset + i) % DATE_COUNT] as Date);
+    sink ^= result === null ? 0 : result.getTime() & 1;
+  }
+  return Math.max(clock() - started, 0.001);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 async function main(): Promise<void> {
   const disagreements = checkAgreement();
 
   const throughput = new Map<string, Map<string, number>>();
+  const ratios = new Map<string, Map<string, number>>();
   for (const expression of EXPRESSIONS) {
-    const bench = new Bench({ name: expression, time: TIME_MS, warmupTime: 100 });
-    for (const contender of CONTENDERS) {
-      const next = contender.prepare(expression);
-      let i = 0;
-      let sink = 0;
-      bench.add(contender.name, () => {
-        // Same rotating starting dates for every library; one next-activation per op.
-        const result = next(dates[i++ & (DATE_COUNT - 1)] as Date);
-        sink ^= result === null ? 0 : result.getTime() & 1;
-        return sink;
-      });
+    const prepared = CONTENDERS.map((contender) => ({
+      name: contender.name,
+      next: contender.prepare(expression),
+    }));
+    for (const { next } of prepared) runBatch(next, 0, DATE_COUNT); // warm-up: JIT and caches
+    // Every library answers the same `count` starting dates in a round (dates from `offset` on,
+    // rotating), so no library is timed on an easier part of the rotation than another.
+    const perCall = runBatch(prepared[0]?.next, 0, DATE_COUNT) / DATE_COUNT;
+    const count = Math.max(16, Math.round(TIME_MS / ROUNDS / perCall));
+    const perRound = new Map<string, number[]>(prepared.map((task) => [task.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      const offset = (round * count) % DATE_COUNT;
+      const ordered = round % 2 === 0 ? prepared : [...prepared].reverse();
+      for (const { name, next } of ordered) {
+        perRound.get(name)?.push((count * 1000) / runBatch(next, offset, count));
+      }
     }
-    await bench.run();
-    const perLibrary = new Map<string, number>();
-    for (const task of bench.tasks) {
-      const result = task.result;
-      if (result?.error !== undefined) throw result.error;
-      if (result !== undefined) perLibrary.set(task.name, result.throughput.mean);
-    }
-    throughput.set(expression, perLibrary);
+    const own = perRound.get("cronutil") ?? [];
+    throughput.set(
+      expression,
+      new Map([...perRound].map(([name, samples]) => [name, median(samples)])),
+    );
+    ratios.set(
+      expression,
+      new Map(
+        [...perRound].map(([name, samples]) => [
+          name,
+          median(samples.map((theirs, round) => (own[round] ?? Number.NaN) / theirs)),
+        ]),
+      ),
+    );
   }
 
   const header = [
@@ -168,18 +228,18 @@ async function main(): Promise<void> {
   ];
   const rows = EXPRESSIONS.map((expression) => {
     const ops = throughput.get(expression) ?? new Map<string, number>();
-    const own = ops.get("cronutil");
+    const ratio = ratios.get(expression) ?? new Map<string, number>();
     return [
       `\`${expression}\``,
       ...CONTENDERS.map((c) => formatOps(ops.get(c.name))),
-      formatRatio(own, ops.get("cron-parser")),
-      formatRatio(own, ops.get("cron-parser parse+next")),
-      formatRatio(own, ops.get("croner")),
+      formatRatio(ratio.get("cron-parser")),
+      formatRatio(ratio.get("cron-parser parse+next")),
+      formatRatio(ratio.get("croner")),
     ];
   });
 
   console.log(
-    `\nnext() throughput, Node ${process.version}, ${TIME_MS} ms per task, ${DATE_COUNT} rotating ${SUBSECOND ? "sub-second" : "whole-second"} starting dates (2024–2030)\n`,
+    `\nnext() throughput, Node ${process.version}, ${TIME_MS} ms per task in ${ROUNDS} interleaved rounds (medians, ${WALL_CLOCK ? "wall" : "CPU"} time), ${DATE_COUNT} rotating ${SUBSECOND ? "sub-second" : "whole-second"} starting dates (2024–2030)\n`,
   );
   console.log(`| ${header.join(" | ")} |`);
   console.log(`|${header.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
@@ -189,6 +249,18 @@ async function main(): Promise<void> {
       ? "\nAll libraries returned identical activations for every expression and starting date."
       : `\nDisagreements with cronutil:\n${disagreements.join("\n")}`,
   );
+  console.log(`(answer checksum ${sink})`);
+  const below = EXPRESSIONS.filter(
+    (expression) => !((ratios.get(expression)?.get("cron-parser") ?? 0) >= FLOOR),
+  );
+  if (below.length === 0) {
+    console.log(`cronutil/cron-parser >= ${FLOOR}x on every expression.`);
+  } else {
+    console.log(
+      `cronutil/cron-parser below ${FLOOR}x for: ${below.map((e) => `\`${e}\``).join(", ")}`,
+    );
+    process.exitCode = 1;
+  }
 }
 
 await main();

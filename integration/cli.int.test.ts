@@ -208,6 +208,14 @@ describe("galaxy-gm against a real Game Master", () => {
     expect(unknown.code).toBe(3);
   });
 
+  it("memberships invalidate drops GM's cached roster (idempotent)", async () => {
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const run = await galaxyGm(["memberships", "invalidate", GAME]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain(`membership cache of ${GAME} dropped`);
+    }
+  });
+
   it("exits 4 when GM's neighbour fails (5xx) and when GM is not reachable", async () => {
     const stack = stackOf();
     await expectStatus(200, "POST", `${stack.rtm.url}/_stub/fail-next`, {
@@ -258,6 +266,7 @@ describe("galaxy-gm against a real Game Master", () => {
       ["runtimes", "patch"],
       ["turns", "force"],
       ["races", "banish"],
+      ["memberships", "invalidate"],
       ["versions", "list"],
       ["versions", "create"],
       ["versions", "update"],

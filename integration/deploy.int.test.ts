@@ -21,7 +21,8 @@ import { waitFor } from "./support/wait.js";
 
 // What the container image runs (apps/gamemaster/Dockerfile): `pnpm deploy` of the app into a
 // folder of its own, then `node dist/main.js` there with nothing but environment variables.
-// No Docker engine runs here, so this is the closest check of the image's payload.
+// The quick check of the image's payload without Docker; integration/container.int.test.ts
+// builds and runs the image itself.
 
 const execFileAsync = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -40,7 +41,10 @@ beforeAll(async () => {
   redis = await createIsolatedRedis("int_deploy");
   // pnpm 10 deploys only from workspaces with inject-workspace-packages=true unless --legacy;
   // --legacy copies each workspace dependency as its packed contents ("files": dist), which is
-  // what the image needs. --prefer-offline: everything is in the store after `pnpm install`.
+  // what the image needs. The Dockerfile's flags, with an empty metadata cache as in the image's
+  // build stage: --legacy resolves each packed workspace package's dependency and peer ranges
+  // again, which `--offline` cannot do without metadata (docs/decisions/150); tarballs come from
+  // the store.
   await execFileAsync(
     "pnpm",
     [
@@ -50,6 +54,7 @@ beforeAll(async () => {
       "--legacy",
       "--prod",
       "--prefer-offline",
+      `--config.cache-dir=${join(workDir, "pnpm-cache")}`,
       deployDir,
     ],
     {
@@ -73,11 +78,11 @@ describe("pnpm deploy of @galaxy/gamemaster", () => {
       "package.json",
       "dist/main.js",
       "drizzle/meta/_journal.json",
-      "node_modules/@galaxy/postgres/dist/index.js",
-      "node_modules/@galaxy/redisconn/dist/index.js",
-      "node_modules/@galaxy/errors/dist/index.js",
-      "node_modules/@galaxy/cronutil/dist/index.js",
-      "node_modules/@galaxy/notificationintent/dist/index.js",
+      "node_modules/@galaxy/postgres/dist/index.mjs",
+      "node_modules/@galaxy/redisconn/dist/index.mjs",
+      "node_modules/@galaxy/errors/dist/index.mjs",
+      "node_modules/@galaxy/cronutil/dist/index.mjs",
+      "node_modules/@galaxy/notificationintent/dist/index.mjs",
       "node_modules/hono/package.json",
     ]) {
       expect(existsSync(join(deployDir, path)), path).toBe(true);

@@ -181,6 +181,46 @@ describe("Lobby ↔ GM", () => {
     });
   });
 
+  it("user text no store can hold is refused at the lobby; astral names travel end to end", async () => {
+    const stack = stackOf();
+    const nul = await requestJson<{ error: { code: string; message: string } }>(
+      "POST",
+      `${stack.lobby.url}/api/v1/games`,
+      {
+        body: {
+          game_id: "lgm-text",
+          name: "Nova\u0000",
+          target_engine_version: "1.0.0",
+          turn_schedule: "0 0 1 1 *",
+        },
+      },
+    );
+    expect(nul.status).toBe(400);
+    expect(nul.body.error).toEqual({
+      code: "invalid_request",
+      message: "invalid request: name: must not contain NUL characters",
+    });
+
+    const ZOE = { user_id: "u-zoe", race_name: "Zørg 🚀" };
+    await createGame(stack, { gameId: "lgm-text", members: [ZOE] });
+    const lone = await requestJson<{ error: { code: string; message: string } }>(
+      "POST",
+      `${stack.lobby.url}/api/v1/games/lgm-text/members`,
+      { body: { user_id: "u-lone", race_name: "a\udfff" } },
+    );
+    expect(lone.status).toBe(400);
+    expect(lone.body.error.message).toBe(
+      "invalid request: race_name: must not contain unpaired UTF-16 surrogates",
+    );
+
+    await startGame(stack, "lgm-text");
+    await waitForRuntime(stack, "lgm-text", "running", (r) => r.status === "running");
+    const init = (await engineCalls(stack, "lgm-text")).filter(
+      (c) => c.path === "/api/v1/admin/init",
+    );
+    expect(init[0]?.body).toEqual({ races: [{ race_name: ZOE.race_name }] });
+  });
+
   it("every service exits 0 on SIGTERM", async () => {
     const exits = await stackOf().stopAll();
     expect(exits).toEqual({

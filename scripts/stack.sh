@@ -22,7 +22,8 @@ export COREPACK_INTEGRITY_KEYS=0
 
 if [ "${STACK_SKIP_SETUP:-0}" != "1" ]; then
   echo "==> set-up (pnpm, dependencies, PostgreSQL, Redis)"
-  bash scripts/setup.sh
+  # The stack runs no containers: skip the Docker set-up unless asked for.
+  GALAXY_SETUP_DOCKER=${GALAXY_SETUP_DOCKER:-0} bash scripts/setup.sh
 fi
 
 if [ "${STACK_SKIP_BUILD:-0}" != "1" ]; then

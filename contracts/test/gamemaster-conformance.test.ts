@@ -268,6 +268,9 @@ describe("Game Master answers as contracts/gamemaster/internal-openapi.yaml says
     });
     await call("internalListOperations", "GET", `${GAME}/g1/operations?limit=5`, { expect: 200 });
     await call("internalListOperations", "GET", `${GAME}/g1/operations?limit=0`, { expect: 400 });
+    await call("internalListGamePlayers", "GET", `${GAME}/g1/players`, { expect: 200 });
+    await call("internalListGamePlayers", "GET", `${GAME}/bad%20id/players`, { expect: 400 });
+    await call("internalListGamePlayers", "GET", `${GAME}/nope/players`, { expect: 404 });
   });
 
   it("the player hot path", async () => {
@@ -437,6 +440,7 @@ describe("Game Master answers as contracts/gamemaster/internal-openapi.yaml says
         ["internalGameLiveness", "GET", `${GAME}/g1/liveness`],
         ["internalGetRuntimeSchedule", "GET", `${GAME}/g1/runtime/schedule`],
         ["internalListOperations", "GET", `${GAME}/g1/operations`],
+        ["internalListGamePlayers", "GET", `${GAME}/g1/players`],
         ["internalForceNextTurn", "POST", `${GAME}/g1/runtime/force-next-turn`],
         ["internalStopRuntime", "POST", `${GAME}/g1/runtime/stop`, { reason: "admin_request" }],
         ["internalPatchRuntime", "POST", `${GAME}/p1/runtime/patch`, { version: "1.4.2" }],

@@ -18,6 +18,7 @@ import { schema } from "./adapters/postgres/schema.js";
 import { startCacheInvalidationSubscriber } from "./adapters/redis/cache-invalidation-bus.js";
 import type { GameMasterConfig } from "./config.js";
 import { createApp } from "./http/app.js";
+import { answerClientError } from "./http/client-error.js";
 import type { AppEnv } from "./http/context.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger, withInstanceId } from "./logger.js";
@@ -267,6 +268,7 @@ export async function startGameMaster(
       () => resolve(instance),
     );
     instance.once("error", reject);
+    instance.on("clientError", answerClientError);
   }).catch(async (error: unknown) => {
     invalidations.stop();
     await httpAgent.close().catch(() => undefined);

@@ -74,8 +74,8 @@ beforeAll(async () => {
     label: "gm_hotpath",
     env: {
       GAMEMASTER_LOBBY_BASE_URL: lobby.url,
-      GAMEMASTER_LOBBY_TIMEOUT: "300ms",
-      GAMEMASTER_ENGINE_TIMEOUT: "500ms",
+      GAMEMASTER_LOBBY_TIMEOUT: "2s",
+      GAMEMASTER_ENGINE_TIMEOUT: "2s",
       GAMEMASTER_MEMBERSHIP_CACHE_TTL: "1m",
       GAMEMASTER_RUNTIME_CACHE_TTL: "1s",
       GAMEMASTER_MAX_BODY_BYTES: "4096",
@@ -266,7 +266,7 @@ describe("hot-path requests read straight from the socket", () => {
     expect(await engineCalls("hp-1")).toEqual([]);
   });
 
-  it("refuses a body over GAMEMASTER_MAX_BODY_BYTES, declared or streamed, and closes the connection", async () => {
+  it("refuses a body over GAMEMASTER_MAX_BODY_BYTES, declared or streamed, and drains it (keep-alive stays usable)", async () => {
     const big = JSON.stringify({ commands: [{ pad: "x".repeat(5_000) }] });
     const declared = await fetch(url("commands"), {
       method: "POST",
@@ -274,7 +274,7 @@ describe("hot-path requests read straight from the socket", () => {
       body: big,
     });
     expect(declared.status).toBe(400);
-    expect(declared.headers.get("connection")).toBe("close");
+    expect(declared.headers.get("connection")).toBe("keep-alive");
     expect(((await declared.json()) as { error: { message: string } }).error.message).toBe(
       "request body too large (limit 4096 bytes)",
     );
@@ -355,7 +355,7 @@ describe("membership cache against a real Lobby endpoint", () => {
 
   it.each([
     ["answers 5xx", () => (lobby.failStatus = 500)],
-    ["does not answer in time", () => (lobby.delayMs = 1_000)],
+    ["does not answer in time", () => (lobby.delayMs = 4_000)],
   ])("answers 503 and calls no engine when Lobby %s on a miss", async (_name, breakLobby) => {
     await invalidate("hp-1");
     breakLobby();
@@ -405,14 +405,14 @@ describe("engine failures on the hot path", () => {
   });
 
   it("maps an engine timeout to 502 engine_unreachable within the engine timeout", async () => {
-    await stub("hp-1", "slow-next-call?op=report&ms=1500");
+    await stub("hp-1", "slow-next-call?op=report&ms=4000");
     const started = Date.now();
     const response = await t.call("GET", `${GAME}/hp-1/reports/0`, undefined, asUser("u1"));
     expect(response.status).toBe(502);
     expect(response.body).toEqual({
-      error: { code: "engine_unreachable", message: "engine report timed out after 500ms" },
+      error: { code: "engine_unreachable", message: "engine report timed out after 2000ms" },
     });
-    expect(Date.now() - started).toBeLessThan(1_400);
+    expect(Date.now() - started).toBeLessThan(3_900);
   });
 
   it("maps a 2xx that is not JSON to 502 engine_protocol_violation", async () => {

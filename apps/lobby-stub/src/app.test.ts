@@ -109,6 +109,52 @@ describe("games REST", () => {
     }
   });
 
+  it("refuses names GM could not store, deep and oversized bodies, and keeps nothing", async () => {
+    const { request } = createHarness();
+    const nulName = await request("POST", "/api/v1/games", { ...newGame, name: "a\u0000b" });
+    expect(nulName).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: "invalid_request",
+          message: "invalid request: name: must not contain NUL characters",
+        },
+      },
+    });
+    const surrogate = await request(
+      "POST",
+      "/api/v1/games",
+      '{"name":"\\udfff\\ud800","target_engine_version":"1.2.3","turn_schedule":"0 * * * *"}',
+    );
+    expect((surrogate.body as { error: { message: string } }).error.message).toBe(
+      "invalid request: name: must not contain unpaired UTF-16 surrogates",
+    );
+    const deep = await request("POST", "/api/v1/games", `${"[".repeat(5_000)}${"]".repeat(5_000)}`);
+    expect(deep).toMatchObject({
+      status: 400,
+      body: { error: { message: "invalid request: body nested deeper than 8 levels" } },
+    });
+    const huge = await request("POST", "/api/v1/games", { ...newGame, name: "x".repeat(70_000) });
+    expect(huge).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+    expect(((await request("GET", "/api/v1/games")).body as { games: Game[] }).games).toEqual([]);
+
+    await request("POST", "/api/v1/games", newGame);
+    const member = await request("POST", "/api/v1/games/g1/members", {
+      user_id: "u1",
+      race_name: "Zorg\u0000",
+    });
+    expect(member).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: "invalid_request",
+          message: "invalid request: race_name: must not contain NUL characters",
+        },
+      },
+    });
+    expect(((await request("GET", "/api/v1/games/g1")).body as Game).members).toEqual([]);
+  });
+
   it("answers not_found for an unknown game and an unknown route", async () => {
     const { request } = createHarness();
     expect(await request("GET", "/api/v1/games/nope")).toMatchObject({

@@ -3,9 +3,13 @@ import { validate as validateCron } from "@galaxy/cronutil";
 import {
   createErrorHandler,
   errorEnvelope,
+  findInvalidText,
   formatZodError,
   GalaxyError,
+  invalidTextMessage,
   isGalaxyError,
+  jsonDepth,
+  jsonTooDeep,
   notFoundHandler,
 } from "@galaxy/errors";
 import type { Context } from "hono";
@@ -61,8 +65,36 @@ const GAME_PATH = /\/games\/([^/]+)/;
 // Action endpoints take no body; an empty object is tolerated for clients that always send one.
 const EmptyBodySchema = z.strictObject({});
 
+/** Largest request body the stub reads (its bodies are a few hundred bytes). */
+export const MAX_BODY_BYTES = 65_536;
+/** Deepest JSON body the stub parses (its own bodies are 1 level). */
+export const MAX_BODY_DEPTH = 8;
+
+/**
+ * Reads, bounds and validates a JSON body. Game and member names travel on
+ * to GM (PostgreSQL) and Redis, so the same rules as GM's apply: a size and
+ * depth limit checked before parsing, and no NUL or unpaired surrogate in any
+ * string — each `400 invalid_request` naming what is wrong.
+ */
 async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+  const declared = Number(c.req.header("content-length") ?? Number.NaN);
+  if (declared > MAX_BODY_BYTES) {
+    c.header("connection", "close");
+    throw new GalaxyError(
+      "invalid_request",
+      `request body too large (limit ${MAX_BODY_BYTES} bytes)`,
+    );
+  }
   const text = await c.req.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
+    throw new GalaxyError(
+      "invalid_request",
+      `request body too large (limit ${MAX_BODY_BYTES} bytes)`,
+    );
+  }
+  if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+    throw jsonTooDeep(MAX_BODY_DEPTH);
+  }
   let raw: unknown = {};
   if (text.trim() !== "") {
     try {
@@ -74,6 +106,10 @@ async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.i
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     throw new GalaxyError("invalid_request", `invalid request: ${formatZodError(parsed.error)}`);
+  }
+  const found = findInvalidText(parsed.data);
+  if (found !== undefined) {
+    throw new GalaxyError("invalid_request", invalidTextMessage(found, "body"));
   }
   return parsed.data;
 }

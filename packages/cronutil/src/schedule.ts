@@ -108,10 +108,20 @@ class CronSchedule implements Schedule {
   readonly expression: string;
   /** cron-parser's parsed fields; shared read-only between calls. `null`: never fires. */
   readonly #fields: CronFieldCollection | null;
+  /**
+   * One unbounded cron-parser iterator, re-seated on every call. Building an iterator costs three
+   * luxon dates (current, initial, end) — more than the search itself for frequent schedules — so
+   * reusing it is what keeps the wrapper as fast as a caller who keeps a bare cron-parser
+   * expression. Its only state is the date `reset` overwrites; `next` is synchronous, so no other
+   * call can observe it in between, and the schedule stays safe to share.
+   */
+  readonly #iterator: CronExpression | null;
 
   constructor(expression: string, fields: CronFieldCollection | null) {
     this.expression = expression;
     this.#fields = fields;
+    this.#iterator =
+      fields === null ? null : CronExpression.fieldsToExpression(fields, { tz: "UTC" });
     Object.freeze(this);
   }
 
@@ -123,7 +133,7 @@ class CronSchedule implements Schedule {
     if (Number.isNaN(afterMs)) {
       throw new TypeError("next(after) expects a valid Date, got Invalid Date");
     }
-    if (this.#fields === null) {
+    if (this.#iterator === null) {
       return null;
     }
 
@@ -134,15 +144,35 @@ class CronSchedule implements Schedule {
     const lastYear = new Date(startMs).getUTCFullYear() + 5;
     const horizonMs = startOfYearUtc(lastYear + 1);
     // Near the end of the Date range the horizon is clamped; luxon cannot step past it either.
-    const clamped = Number.isNaN(horizonMs) || horizonMs - 1 > MAX_DATE_MS;
-    const endMs = clamped ? MAX_DATE_MS : horizonMs - 1;
+    if (Number.isNaN(horizonMs) || horizonMs - 1 > MAX_DATE_MS) {
+      return this.#nextBounded(truncatedMs, MAX_DATE_MS, true);
+    }
+    const endMs = horizonMs - 1;
     if (startMs > endMs) {
       return null;
     }
 
-    // A fresh CronExpression per call: cron-parser iterators are stateful, the fields are not.
     // cron-parser returns the first match strictly after a whole-second currentDate, which is
-    // robfig's "first match at or after truncated + 1s".
+    // robfig's "first match at or after truncated + 1s". The search is monotonic, so a first match
+    // past the horizon means robfig's zero time, exactly as an endDate-bounded search would say.
+    this.#iterator.reset(new Date(truncatedMs));
+    let found: number;
+    try {
+      found = this.#iterator.next().getTime();
+    } catch {
+      // The unbounded search failed before any match — cron-parser's step limit, or a date past
+      // what luxon can hold near the end of the Date range — where the bounded search would have
+      // stopped at the horizon. Let the bounded search decide (it throws what it cannot answer).
+      return this.#nextBounded(truncatedMs, endMs, false);
+    }
+    return found > endMs ? null : new Date(found);
+  }
+
+  /** The search bounded by cron-parser's own `endDate`, with a fresh iterator (the rare path). */
+  #nextBounded(truncatedMs: number, endMs: number, clamped: boolean): Date | null {
+    if (this.#fields === null) {
+      return null;
+    }
     const iterator = CronExpression.fieldsToExpression(this.#fields, {
       tz: "UTC",
       currentDate: new Date(truncatedMs),

@@ -236,6 +236,78 @@ describe("validationHook as OpenAPIHono defaultHook", () => {
   });
 });
 
+describe("validationHook: text that cannot be stored", () => {
+  const valid = {
+    engine_endpoint: "http://engine:8080",
+    members: [{ user_id: "u1", race_name: "Zorg" }],
+  };
+
+  it("refuses a NUL in a body string that passed its schema, naming the field", async () => {
+    const response = await post(
+      openApiApp(),
+      "/games/g-1/runtime",
+      JSON.stringify({ ...valid, members: [{ user_id: "u1", race_name: "a\u0000b" }] }),
+    );
+    expect(response.status).toBe(400);
+    expect(await body(response)).toEqual({
+      error: {
+        code: "invalid_request",
+        message: "invalid request: members.0.race_name: must not contain NUL characters",
+      },
+    });
+  });
+
+  it("refuses lone surrogates sent as JSON escapes", async () => {
+    const response = await post(
+      openApiApp(),
+      "/games/g-1/runtime",
+      '{"engine_endpoint":"http://engine:8080","members":[{"user_id":"\\udfff\\ud800","race_name":"Zorg"}]}',
+    );
+    expect(response.status).toBe(400);
+    expect((await body(response)).error.message).toBe(
+      "invalid request: members.0.user_id: must not contain unpaired UTF-16 surrogates",
+    );
+  });
+
+  it("applies to every target, headers included (a stored X-Source-Ref)", async () => {
+    const app = new Hono();
+    app.get(
+      "/",
+      (c) =>
+        validationHook(
+          { target: "header", success: true, data: { "x-source-ref": "a\u0000" } },
+          c,
+        ) ?? c.text("ok"),
+    );
+    const response = await app.request("/");
+    expect(response.status).toBe(400);
+    expect(await body(response)).toEqual({
+      error: {
+        code: "invalid_request",
+        message: "invalid request: x-source-ref: must not contain NUL characters",
+      },
+    });
+  });
+
+  it("refuses a percent-encoded NUL in a path parameter", async () => {
+    const app = new OpenAPIHono({ defaultHook: validationHook });
+    app.onError(createErrorHandler({ logger: silentLogger() }));
+    const route = createRoute({
+      method: "get",
+      path: "/versions/{version}",
+      request: { params: z.object({ version: z.string().min(1) }) },
+      responses: { 200: { description: "ok" } },
+    });
+    app.openapi(route, (c) => c.json({ version: c.req.valid("param").version }, 200));
+    const response = await app.request("/versions/1.0%00");
+    expect(response.status).toBe(400);
+    expect((await body(response)).error.message).toBe(
+      "invalid request: version: must not contain NUL characters",
+    );
+    expect((await app.request("/versions/1.0.0")).status).toBe(200);
+  });
+});
+
 describe("typing", () => {
   it("fits apps with their own Env", async () => {
     type AppEnv = { Variables: { requestId: string } };

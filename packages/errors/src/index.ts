@@ -6,4 +6,12 @@ export {
   type ErrorLogger,
   notFoundHandler,
 } from "./hono.js";
+export { DEFAULT_MAX_JSON_DEPTH, jsonDepth, jsonTooDeep } from "./json.js";
+export {
+  findInvalidText,
+  formatPath,
+  type InvalidText,
+  invalidTextMessage,
+  textProblem,
+} from "./text.js";
 export { formatZodError, type ValidationHookResult, validationHook } from "./zod.js";

@@ -295,6 +295,24 @@ export function registerCommands(program: Command, run: Run): void {
       }),
     );
 
+  // memberships ------------------------------------------------------------
+  const memberships = program
+    .command("memberships")
+    .description("GM's cached view of a game's roster (filled from Lobby).");
+  memberships
+    .command("invalidate")
+    .description("Drop GM's cached roster of a game, so the next player call asks Lobby again.")
+    .argument("<game>", "game id")
+    .action(
+      run(async (ctx, game: string) => {
+        await ctx.gm.invalidateMemberships(game);
+        ctx.print(
+          { game_id: game, invalidated: true },
+          () => `membership cache of ${game} dropped; the next player call reloads it from Lobby\n`,
+        );
+      }),
+    );
+
   // versions ---------------------------------------------------------------
   const versions = program.command("versions").description("The engine-version registry.");
   versions

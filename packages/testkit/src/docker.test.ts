@@ -1,9 +1,10 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { dockerAvailable } from "./docker.js";
+import { dockerAvailable, dockerHost, dockerSwitch } from "./docker.js";
 import { freePort } from "./ports.js";
 
 const servers: Server[] = [];
@@ -80,5 +81,47 @@ describe("dockerAvailable", () => {
     expect(await dockerAvailable(200, { DOCKER_HOST: `tcp://127.0.0.1:${port}` })).toBe(false);
     expect(Date.now() - started).toBeLessThan(1_500);
     server.closeAllConnections();
+  });
+});
+
+describe("dockerHost", () => {
+  it("names the endpoint that answered, as a DOCKER_HOST URL", async () => {
+    const server = fakeDaemon(200);
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    const host = `tcp://127.0.0.1:${port}`;
+    expect(await dockerHost(500, { DOCKER_HOST: host })).toBe(host);
+    expect(await dockerHost(500, { DOCKER_HOST: host, GALAXY_TEST_DOCKER: "0" })).toBeUndefined();
+  });
+
+  it("without DOCKER_HOST, falls back to the project's socket (GALAXY_DOCKER_SOCKET)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "testkit-docker-"));
+    dirs.push(dir);
+    const socketPath = join(dir, "galaxy-docker.sock");
+    const server = fakeDaemon(200);
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    const env = { GALAXY_DOCKER_SOCKET: socketPath, HOME: dir };
+    const found = await dockerHost(500, env);
+    // A daemon on the machine's default socket comes first when there is one.
+    const expected = existsSync("/var/run/docker.sock")
+      ? [`unix://${socketPath}`, "unix:///var/run/docker.sock"]
+      : [`unix://${socketPath}`];
+    expect(expected).toContain(found);
+    server.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!existsSync("/var/run/docker.sock")) {
+      expect(await dockerHost(500, env)).toBeUndefined();
+    }
+  });
+});
+
+describe("dockerSwitch", () => {
+  it("reads GALAXY_TEST_DOCKER: 0/false off, 1/true required, anything else detect", () => {
+    expect(dockerSwitch({ GALAXY_TEST_DOCKER: "0" })).toBe("off");
+    expect(dockerSwitch({ GALAXY_TEST_DOCKER: "FALSE" })).toBe("off");
+    expect(dockerSwitch({ GALAXY_TEST_DOCKER: "1" })).toBe("required");
+    expect(dockerSwitch({ GALAXY_TEST_DOCKER: " true " })).toBe("required");
+    expect(dockerSwitch({})).toBe("detect");
+    expect(dockerSwitch({ GALAXY_TEST_DOCKER: "" })).toBe("detect");
   });
 });

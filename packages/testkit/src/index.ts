@@ -1,4 +1,13 @@
-export { dockerAvailable } from "./docker.js";
+export {
+  DEFAULT_TEST_POSTGRES_IMAGE,
+  DEFAULT_TEST_REDIS_IMAGE,
+  removeStaleContainers,
+  startPostgresContainer,
+  startRedisContainer,
+  TESTKIT_CONTAINER_LABEL,
+  type TestServerContainer,
+} from "./containers.js";
+export { dockerAvailable, dockerHost, dockerSwitch, PROJECT_DOCKER_SOCKET } from "./docker.js";
 export {
   createIsolatedDatabase,
   createIsolatedRedis,
@@ -11,7 +20,10 @@ export {
   assertRedisReachable,
   DEFAULT_TEST_POSTGRES_URL,
   DEFAULT_TEST_REDIS_URL,
+  envUrl,
+  noDockerMessage,
   postgresServerUrl,
   redisServerUrl,
 } from "./servers.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+export { setup as vitestGlobalSetup } from "./vitest-global-setup.js";

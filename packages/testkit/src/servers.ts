@@ -1,6 +1,11 @@
 import { Redis } from "ioredis";
 import pg from "pg";
-import { dockerAvailable } from "./docker.js";
+import {
+  startPostgresContainer,
+  startRedisContainer,
+  type TestServerContainer,
+} from "./containers.js";
+import { dockerHost, dockerSwitch, PROJECT_DOCKER_SOCKET } from "./docker.js";
 import { describeError, redactUrl } from "./errors.js";
 
 /** Used when no Docker daemon answers and `GALAXY_TEST_POSTGRES_URL` is unset. */
@@ -8,8 +13,6 @@ export const DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/pos
 /** Used when no Docker daemon answers and `GALAXY_TEST_REDIS_URL` is unset. */
 export const DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0";
 
-const POSTGRES_IMAGE = "postgres:16-alpine";
-const REDIS_IMAGE = "redis:7-alpine";
 const CHECK_TIMEOUT_MS = 3_000;
 
 /**
@@ -88,62 +91,58 @@ function verifyOnce(
   return pending;
 }
 
-let dockerAnswer: Promise<boolean> | undefined;
-let postgresContainerUrl: Promise<string> | undefined;
-let redisContainerUrl: Promise<string> | undefined;
+let dockerAnswer: Promise<string | undefined> | undefined;
+let postgresContainer: Promise<TestServerContainer> | undefined;
+let redisContainer: Promise<TestServerContainer> | undefined;
 
-function useDocker(): Promise<boolean> {
-  dockerAnswer ??= dockerAvailable();
-  return dockerAnswer;
-}
-
-async function startPostgresContainer(): Promise<string> {
-  try {
-    const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
-    const container = await new PostgreSqlContainer(POSTGRES_IMAGE).start();
-    return container.getConnectionUri();
-  } catch (error) {
-    throw new Error(
-      `PostgreSQL test container (${POSTGRES_IMAGE}) did not start: ${describeError(error)}. ` +
-        "Fix Docker, or set GALAXY_TEST_POSTGRES_URL (or GALAXY_TEST_DOCKER=0)",
-      { cause: error },
-    );
+/** The Docker endpoint to use, or undefined; rejects when GALAXY_TEST_DOCKER=1 and none answers. */
+async function useDocker(): Promise<string | undefined> {
+  dockerAnswer ??= dockerHost();
+  const host = await dockerAnswer;
+  if (host === undefined && dockerSwitch() === "required") {
+    throw new Error(noDockerMessage());
   }
+  return host;
 }
 
-async function startRedisContainer(): Promise<string> {
-  try {
-    const { RedisContainer } = await import("@testcontainers/redis");
-    const container = await new RedisContainer(REDIS_IMAGE).start();
-    return container.getConnectionUrl();
-  } catch (error) {
-    throw new Error(
-      `Redis test container (${REDIS_IMAGE}) did not start: ${describeError(error)}. ` +
-        "Fix Docker, or set GALAXY_TEST_REDIS_URL (or GALAXY_TEST_DOCKER=0)",
-      { cause: error },
-    );
-  }
+/** Why a run that requires Docker (GALAXY_TEST_DOCKER=1) cannot have it, and the fix. */
+export function noDockerMessage(env: NodeJS.ProcessEnv = process.env): string {
+  const where = env.DOCKER_HOST
+    ? `DOCKER_HOST=${env.DOCKER_HOST}`
+    : `/var/run/docker.sock or ${env.GALAXY_DOCKER_SOCKET || PROJECT_DOCKER_SOCKET}`;
+  return (
+    `GALAXY_TEST_DOCKER=1 asks for testcontainers, but no Docker engine answers on ${where}. ` +
+    "Run `bash scripts/ensure-docker.sh` (as root it installs and starts one), or unset GALAXY_TEST_DOCKER"
+  );
 }
 
-function envUrl(name: string): string | undefined {
+/** The value of an env variable naming a server, or undefined when unset or blank. */
+export function envUrl(name: string): string | undefined {
   const value = process.env[name]?.trim();
   return value === undefined || value === "" ? undefined : value;
 }
 
 /**
  * URL of a PostgreSQL server for tests (connects as a role that may CREATE DATABASE):
- * - `GALAXY_TEST_POSTGRES_URL` when set (an explicit choice wins over detection);
- * - else a testcontainers PostgreSQL when a Docker daemon answers (started once per process —
- *   i.e. once per vitest worker — and reaped by testcontainers' Ryuk when the process ends);
- * - else {@link DEFAULT_TEST_POSTGRES_URL}.
+ * - `GALAXY_TEST_POSTGRES_URL` when set (an explicit choice wins over detection; in a vitest run
+ *   with the testkit's global setup this is the run's one testcontainers PostgreSQL);
+ * - else a testcontainers PostgreSQL when a Docker daemon answers (started once per process,
+ *   for code run outside such a vitest run);
+ * - else {@link DEFAULT_TEST_POSTGRES_URL}, unless `GALAXY_TEST_DOCKER=1` requires Docker.
  * The server is verified with a real connection; an unreachable one rejects with a clear Error,
  * never a silent skip.
  */
 export async function postgresServerUrl(): Promise<string> {
   const explicit = envUrl("GALAXY_TEST_POSTGRES_URL");
-  if (explicit === undefined && (await useDocker())) {
-    postgresContainerUrl ??= startPostgresContainer();
-    return verifyOnce("postgres", await postgresContainerUrl, assertPostgresReachable);
+  if (explicit === undefined) {
+    const host = await useDocker();
+    if (host !== undefined) {
+      postgresContainer ??= startPostgresContainer(host);
+      postgresContainer.catch(() => {
+        postgresContainer = undefined;
+      });
+      return verifyOnce("postgres", (await postgresContainer).url, assertPostgresReachable);
+    }
   }
   return verifyOnce("postgres", explicit ?? DEFAULT_TEST_POSTGRES_URL, assertPostgresReachable);
 }
@@ -155,9 +154,15 @@ export async function postgresServerUrl(): Promise<string> {
  */
 export async function redisServerUrl(): Promise<string> {
   const explicit = envUrl("GALAXY_TEST_REDIS_URL");
-  if (explicit === undefined && (await useDocker())) {
-    redisContainerUrl ??= startRedisContainer();
-    return verifyOnce("redis", await redisContainerUrl, assertRedisReachable);
+  if (explicit === undefined) {
+    const host = await useDocker();
+    if (host !== undefined) {
+      redisContainer ??= startRedisContainer(host);
+      redisContainer.catch(() => {
+        redisContainer = undefined;
+      });
+      return verifyOnce("redis", (await redisContainer).url, assertRedisReachable);
+    }
   }
   return verifyOnce("redis", explicit ?? DEFAULT_TEST_REDIS_URL, assertRedisReachable);
 }

@@ -20,7 +20,9 @@ import type { RegisterRuntimeService } from "../services/register-runtime.js";
 import type { RuntimeQueryService } from "../services/runtimes.js";
 import type { SchedulePreviewService } from "../services/schedule-preview.js";
 import type { AppEnv } from "./context.js";
+import { jsonDepthLimit } from "./middleware/json-depth.js";
 import { requestContext } from "./middleware/request-context.js";
+import { settleUnreadBody, UNREAD_BODY_DRAIN_FACTOR } from "./middleware/unread-body.js";
 import { requestId } from "./node-request.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { type AdminRouteServices, registerAdminRoutes } from "./routes/admin.js";
@@ -75,11 +77,18 @@ export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
  * The GM internal REST app: one error envelope for everything (validation
  * through `validationHook`, thrown GalaxyErrors and unknown errors through
  * the shared error handler), request ids and per-request loggers, a body
- * size limit, the routes of every resource, /openapi.json and /metrics.
+ * size and depth limit, unread bodies drained or the connection closed
+ * (keep-alive stays true), the routes of every resource, /openapi.json and
+ * /metrics.
  */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  // validationHook is also the one text rule of every route: a string GM
+  // could not store (NUL, lone surrogate) in any body field, path parameter,
+  // query value or header is `400 invalid_request` naming it (decision 110).
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  // First in, last out: runs after the answer is built, before it is sent.
+  app.use(settleUnreadBody({ maxBytes: UNREAD_BODY_DRAIN_FACTOR * deps.maxBodyBytes }));
   app.use(requestId());
   app.use(
     requestContext({
@@ -93,8 +102,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const limitBody = bodyLimit({
     maxSize: deps.maxBodyBytes,
     // Decision 010: an oversized body is an invalid request (400), so the
-    // status always matches the code of the envelope. The rest of the body
-    // is never read, so the connection is closed rather than reused.
+    // status always matches the code of the envelope. What is left of the
+    // body is drained, or the connection closed, by settleUnreadBody
+    // (decision 112).
     onError: (c) =>
       c.json(
         errorEnvelope(
@@ -102,12 +112,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
           `request body too large (limit ${deps.maxBodyBytes} bytes)`,
         ),
         400,
-        { connection: "close" },
       ),
   });
   // The hot-path routes enforce the same limit while reading their body
   // (routes/player.ts); this middleware would first build the Web Request.
   app.use((c, next) => (isPlayerRequest(c.req.path) ? next() : limitBody(c, next)));
+  // Inside the size limit; the hot path checks the depth while parsing.
+  app.use(jsonDepthLimit({ skip: isPlayerRequest }));
 
   app.onError((err, c) => {
     const logger = c.get("logger") ?? deps.logger;

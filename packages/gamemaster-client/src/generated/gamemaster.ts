@@ -385,7 +385,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Redis reachable, migrations applied. */
+        /** Readiness: PostgreSQL reachable and migrations applied; Redis down is reported as degraded (200). */
         get: operations["internalReadyz"];
         put?: never;
         post?: never;
@@ -421,7 +421,7 @@ export interface components {
             [key: string]: unknown;
         };
         /**
-         * @description Free-form engine options (a JSON object). The one open object of this API: its keys are engine-defined.
+         * @description Free-form engine options (a JSON object). The one open object of this API: its keys are engine-defined. At most 8 levels deep, 256 keys in all and 16384 bytes of JSON; no string or key may contain NUL or an unpaired surrogate.
          * @example {
          *       "max_players": 8
          *     }
@@ -569,7 +569,11 @@ export interface components {
         };
         ReadyzResponse: {
             /** @enum {string} */
-            status: "ready";
+            status: "ready" | "degraded";
+            /** @description Dependencies that are down without taking GM out of rotation. */
+            degraded?: string[];
+            /** @description Committed events not yet on their stream (when degraded). */
+            outbox_backlog?: number;
         };
         RegisterRuntimeMember: {
             /** @example user-1 */
@@ -2408,7 +2412,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready to serve. */
+            /** @description Ready to serve (possibly degraded: Redis down, events queued in the outbox). */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from "node:http";
-import { formatZodError, GalaxyError } from "@galaxy/errors";
+import { findInvalidText, formatZodError, GalaxyError, invalidTextMessage } from "@galaxy/errors";
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { EngineRawResponse } from "../../ports/engine-client.js";
 import type { PlayerActionService } from "../../services/player-actions.js";
 import type { AppEnv } from "../context.js";
+import { parseJsonBody } from "../json-limits.js";
 import { nodeRequest, requestHeader } from "../node-request.js";
 import { errorResponse, GameIdParamsSchema } from "../schemas/common.js";
 import {
@@ -127,15 +128,19 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   if (!result.success) {
     throw invalid(result.error, where);
   }
+  // The same text rule as the app's validationHook (NUL, lone surrogates).
+  const found = findInvalidText(result.data);
+  if (found !== undefined) {
+    throw new GalaxyError("invalid_request", invalidTextMessage(found, where));
+  }
   return result.data;
 }
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
-function tooLarge(c: Context<AppEnv>, maxBytes: number): GalaxyError {
-  // Decision 010: an oversized body is an invalid request; the rest of it is
-  // never read, so the connection is not reused.
-  c.header("connection", "close");
+function tooLarge(maxBytes: number): GalaxyError {
+  // Decision 010: an oversized body is an invalid request. The rest of it is
+  // drained, or the connection closed, by settleUnreadBody (decision 112).
   return new GalaxyError("invalid_request", `request body too large (limit ${maxBytes} bytes)`);
 }
 
@@ -196,7 +201,8 @@ function readNodeBody(
  * and its streams costs more than the rest of GM's own work on a request
  * (see bench/README.md). Elsewhere (`app.request` in tests) it goes through
  * Hono. Either way: JSON content type required, size limit enforced while
- * reading, malformed JSON → `invalid_request`.
+ * reading, the nesting depth checked before parsing (json-limits.ts),
+ * malformed JSON → `invalid_request`.
  */
 async function readJsonBody(c: Context<AppEnv>, maxBytes: number): Promise<unknown> {
   const contentType = requestHeader(c, "content-type");
@@ -211,20 +217,16 @@ async function readJsonBody(c: Context<AppEnv>, maxBytes: number): Promise<unkno
   if (incoming === undefined) {
     text = await c.req.text();
     if (Buffer.byteLength(text) > maxBytes) {
-      throw tooLarge(c, maxBytes);
+      throw tooLarge(maxBytes);
     }
   } else {
     const declared = Number(incoming.headers["content-length"] ?? Number.NaN);
     if (declared > maxBytes) {
-      throw tooLarge(c, maxBytes);
+      throw tooLarge(maxBytes);
     }
-    text = await readNodeBody(incoming, maxBytes, () => tooLarge(c, maxBytes));
+    text = await readNodeBody(incoming, maxBytes, () => tooLarge(maxBytes));
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new GalaxyError("invalid_request", "invalid request: malformed JSON body");
-  }
+  return parseJsonBody(text);
 }
 
 function player(c: Context<AppEnv>): { gameId: string; userId: string } {

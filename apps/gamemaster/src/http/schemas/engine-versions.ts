@@ -27,11 +27,57 @@ const ImageRefSchema = z
     example: "registry.galaxy.internal/galaxy/game:1.4.2",
   });
 
-const OptionsSchema = z.record(z.string(), z.unknown()).openapi("EngineOptions", {
-  description:
-    "Free-form engine options (a JSON object). The one open object of this API: its keys are engine-defined.",
-  example: { max_players: 8 },
-});
+/** Deepest nesting of `options` (the object itself is level 1). */
+export const MAX_OPTIONS_DEPTH = 8;
+/** Most object keys in `options`, counted at every level. */
+export const MAX_OPTIONS_KEYS = 256;
+/** Largest `options` as JSON text, in UTF-8 bytes. */
+export const MAX_OPTIONS_BYTES = 16_384;
+
+/**
+ * Why `options` is out of bounds, or undefined. Iterative, and the body's
+ * own depth limit (json-limits.ts) already holds, so JSON.stringify is safe.
+ */
+export function optionsProblem(options: Record<string, unknown>): string | undefined {
+  let keys = 0;
+  const stack: { value: unknown; depth: number }[] = [{ value: options, depth: 1 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, depth } = item;
+    if (typeof value !== "object" || value === null) {
+      continue;
+    }
+    if (depth > MAX_OPTIONS_DEPTH) {
+      return `must be nested at most ${MAX_OPTIONS_DEPTH} levels deep`;
+    }
+    const children = Array.isArray(value) ? value : Object.values(value);
+    if (!Array.isArray(value)) {
+      keys += children.length;
+      if (keys > MAX_OPTIONS_KEYS) {
+        return `must have at most ${MAX_OPTIONS_KEYS} keys`;
+      }
+    }
+    for (const child of children) {
+      stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  if (Buffer.byteLength(JSON.stringify(options)) > MAX_OPTIONS_BYTES) {
+    return `must be at most ${MAX_OPTIONS_BYTES} bytes of JSON`;
+  }
+  return undefined;
+}
+
+const OptionsSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((options, ctx) => {
+    const problem = optionsProblem(options);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: "custom", message: problem });
+    }
+  })
+  .openapi("EngineOptions", {
+    description: `Free-form engine options (a JSON object). The one open object of this API: its keys are engine-defined. At most ${MAX_OPTIONS_DEPTH} levels deep, ${MAX_OPTIONS_KEYS} keys in all and ${MAX_OPTIONS_BYTES} bytes of JSON; no string or key may contain NUL or an unpaired surrogate.`,
+    example: { max_players: 8 },
+  });
 
 /** An engine version as returned by the API. */
 export const EngineVersionSchema = z
