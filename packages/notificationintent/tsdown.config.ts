@@ -1,16 +1,2 @@
-import { defineConfig } from "tsdown";
-
-// Dual build for consumers outside the workspace: ESM (.mjs) and CommonJS (.cjs), each with its own
-// declaration file (.d.mts / .d.cts). Dependencies and peers stay external.
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  platform: "node",
-  target: "node20.19",
-  fixedExtension: true,
-  dts: true,
-  sourcemap: true,
-  tsconfig: "tsconfig.build.json",
-  // CommonJS is shipped on purpose; build-time plugin timings are not worth a warning.
-  checks: { legacyCjs: false, pluginTimings: false },
-});
+// Every shared package builds alike: the repository's tsdown.shared.config.ts.
+export { default } from "../../tsdown.shared.config.js";
