@@ -30,7 +30,7 @@ import type { Clock } from "./ports/clock.js";
 import type { EngineClient } from "./ports/engine-client.js";
 import type { EngineVersionStore } from "./ports/engine-version-store.js";
 import type { LobbyClient } from "./ports/lobby-client.js";
-import type { Logger } from "./ports/logger.js";
+import { type Logger, noopLogger } from "./ports/logger.js";
 import type { OperationLog } from "./ports/operation-log.js";
 import type { OutboxSource, StreamBatchPublisher } from "./ports/outbox.js";
 import type { PlayerMappingStore } from "./ports/player-mapping-store.js";
@@ -191,6 +191,14 @@ export function createServices(input: {
   clock: Clock;
   /** TTL and size of the membership cache (`config.membershipCache`). */
   membershipCache: { ttlMs: number; maxGames: number };
+  /**
+   * The claims this instance takes (docs/flows.md#turn-claims-and-leases):
+   * its id and `GAMEMASTER_TURN_LEASE`; a registration's claim also covers
+   * the engine's init timeout. Default: a single instance named
+   * `gamemaster` with 15 s leases (unit tests).
+   */
+  leases?: { owner: string; leaseMs: number; engineTimeoutMs: number };
+  logger?: Logger;
 }): GameMasterServices {
   const { adapters, metrics, clock } = input;
   const memberships = new MembershipCache({
@@ -215,7 +223,11 @@ export function createServices(input: {
       return active;
     },
   });
+  const leases = input.leases ?? { owner: "gamemaster", leaseMs: 15_000, engineTimeoutMs: 5_000 };
   const turnGeneration = new TurnGenerationService({
+    logger: input.logger ?? noopLogger,
+    owner: leases.owner,
+    leaseMs: leases.leaseMs,
     runtimeRecords: adapters.runtimeRecords,
     playerMappings: adapters.playerMappings,
     operationLog: adapters.operationLog,
@@ -235,6 +247,8 @@ export function createServices(input: {
       unitOfWork: adapters.unitOfWork,
       telemetry: metrics,
       clock,
+      lease: { owner: leases.owner, ms: leases.leaseMs + leases.engineTimeoutMs },
+      lobby: adapters.lobby,
     }),
     runtimes: new RuntimeQueryService({ runtimeRecords: adapters.runtimeRecords }),
     schedulePreview: new SchedulePreviewService({ runtimeRecords: adapters.runtimeRecords, clock }),

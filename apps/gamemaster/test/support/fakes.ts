@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { GalaxyError } from "@galaxy/errors";
 import { type NotificationIntent, parseIntent } from "@galaxy/notificationintent";
 import type { EngineVersion, EngineVersionStatus } from "../../src/domain/engine-version.js";
@@ -21,6 +22,8 @@ import type { OperationLog, OperationLogPageQuery } from "../../src/ports/operat
 import type { EventOutbox } from "../../src/ports/outbox.js";
 import type { PlayerMappingStore } from "../../src/ports/player-mapping-store.js";
 import type {
+  ClaimDueInput,
+  ClaimOneInput,
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
@@ -128,7 +131,10 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     const { expected } = input;
     if (
       record === undefined ||
-      record.status !== expected.status ||
+      !(typeof expected.status === "string"
+        ? record.status === expected.status
+        : expected.status.includes(record.status)) ||
+      (expected.leaseToken !== undefined && (record.leaseToken ?? null) !== expected.leaseToken) ||
       (expected.nextGenerationAt !== undefined &&
         (record.nextGenerationAt?.getTime() ?? null) !==
           (expected.nextGenerationAt?.getTime() ?? null)) ||
@@ -148,8 +154,11 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     this.records.set(input.gameId, updated);
     return { ...updated };
   }
-  async deleteWithMappings(gameId: string): Promise<void> {
+  async deleteWithMappings(gameId: string, guard?: { leaseToken: string }): Promise<void> {
     this.faults.check("deleteWithMappings");
+    if (guard !== undefined && this.records.get(gameId)?.leaseToken !== guard.leaseToken) {
+      return;
+    }
     this.records.delete(gameId);
     for (let index = this.mappings.length - 1; index >= 0; index -= 1) {
       if (this.mappings[index]?.gameId === gameId) {
@@ -184,6 +193,100 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
           record.nextGenerationAt.getTime() <= now.getTime(),
       )
       .slice(0, limit);
+  }
+  async claimDue(input: ClaimDueInput): Promise<RuntimeRecord[]> {
+    this.faults.check("claimDue");
+    const due = [...this.records.values()]
+      .filter(
+        (record) =>
+          record.status === "running" &&
+          !record.skipNextTick &&
+          (record.leaseToken ?? null) === null &&
+          record.nextGenerationAt !== null &&
+          record.nextGenerationAt.getTime() <= input.now.getTime(),
+      )
+      .sort(
+        (a, b) =>
+          (a.nextGenerationAt?.getTime() ?? 0) - (b.nextGenerationAt?.getTime() ?? 0) ||
+          (a.gameId < b.gameId ? -1 : 1),
+      )
+      .slice(0, input.limit);
+    return due.map((record) => {
+      const claimed: RuntimeRecord = {
+        ...record,
+        status: "generation_in_progress",
+        leaseOwner: input.owner,
+        leaseToken: randomUUID(),
+        leaseExpiresAt: input.leaseExpiresAt,
+        leaseTrigger: "scheduler",
+        updatedAt: input.now,
+      };
+      this.records.set(record.gameId, claimed);
+      return { ...claimed };
+    });
+  }
+  async claim(input: ClaimOneInput): Promise<RuntimeRecord | null> {
+    this.faults.check("claim");
+    const record = this.records.get(input.gameId);
+    if (
+      record === undefined ||
+      !input.from.includes(record.status) ||
+      (record.leaseToken ?? null) !== null
+    ) {
+      return null;
+    }
+    const claimed: RuntimeRecord = {
+      ...record,
+      status: "generation_in_progress",
+      leaseOwner: input.owner,
+      leaseToken: input.token,
+      leaseExpiresAt: input.leaseExpiresAt,
+      leaseTrigger: input.trigger,
+      updatedAt: input.now,
+    };
+    this.records.set(input.gameId, claimed);
+    return { ...claimed };
+  }
+  async renewLeases(tokens: readonly string[], leaseExpiresAt: Date): Promise<number> {
+    let held = 0;
+    for (const [gameId, record] of this.records) {
+      if (record.leaseToken != null && tokens.includes(record.leaseToken)) {
+        this.records.set(gameId, { ...record, leaseExpiresAt });
+        held += 1;
+      }
+    }
+    return held;
+  }
+  async listExpiredLeases(input: {
+    now: Date;
+    unleasedBefore: Date;
+    limit: number;
+    ownedBy?: string;
+  }): Promise<RuntimeRecord[]> {
+    return [...this.records.values()]
+      .filter((record) =>
+        record.leaseToken != null
+          ? (record.leaseExpiresAt != null &&
+              record.leaseExpiresAt.getTime() < input.now.getTime()) ||
+            (input.ownedBy !== undefined && record.leaseOwner === input.ownedBy)
+          : (record.status === "generation_in_progress" || record.status === "starting") &&
+            record.updatedAt.getTime() < input.unleasedBefore.getTime(),
+      )
+      .slice(0, input.limit)
+      .map((record) => ({ ...record }));
+  }
+  async listDueSkipped(now: Date, limit: number): Promise<RuntimeRecord[]> {
+    return [...this.records.values()]
+      .filter(
+        (record) =>
+          record.status === "running" &&
+          record.skipNextTick &&
+          (record.leaseToken ?? null) === null &&
+          record.nextGenerationAt !== null &&
+          record.nextGenerationAt.getTime() <= now.getTime(),
+      )
+      .slice(0, limit)
+      .map((record) => ({ ...record }));
   }
   async countByStatus(): Promise<Partial<Record<RuntimeStatus, number>>> {
     const counts: Partial<Record<RuntimeStatus, number>> = {};

@@ -5,6 +5,7 @@ import type {
   EngineRawResponse,
   EngineState,
 } from "../../src/ports/engine-client.js";
+import { noopLogger } from "../../src/ports/logger.js";
 import type { RtmClient, StopReason } from "../../src/ports/rtm-client.js";
 import type {
   HealthEventOutcome,
@@ -252,6 +253,9 @@ export function createTurnEngineServices(
     notifier,
     telemetry,
     clock: stores.clock,
+    logger: noopLogger,
+    owner: "gm-test",
+    leaseMs: 15_000,
   });
   return {
     engine,
