@@ -7,8 +7,8 @@ import {
   MemoryOperationLog,
   MemoryRuntimeStore,
   MemoryUnitOfWork,
+  seedRunningGame,
 } from "../../test/support/fakes.js";
-import { seedRunningGame } from "../../test/support/turn-fakes.js";
 import type { CompareAndSetInput } from "../ports/runtime-record-store.js";
 import { writeExternalChange } from "./record-write.js";
 

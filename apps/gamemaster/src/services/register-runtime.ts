@@ -266,14 +266,14 @@ export class RegisterRuntimeService {
       };
       const record: RuntimeRecord = { ...starting, ...patch, status: "running", updatedAt: now };
       await this.deps.unitOfWork.run(async (tx) => {
-        const won = await tx.runtimeRecords.updateStatus({
+        const won = await tx.runtimeRecords.compareAndSet({
           gameId: input.gameId,
-          from: "starting",
+          expected: { status: "starting" },
           to: "running",
           patch,
           now,
         });
-        if (!won) {
+        if (won === null) {
           throw new GalaxyError("conflict", "runtime record changed while it was being registered");
         }
         await tx.playerMappings.insertMany(mappings);

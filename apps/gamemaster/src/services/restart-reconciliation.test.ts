@@ -1,28 +1,23 @@
 import { GalaxyError } from "@galaxy/errors";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryLogger } from "../../test/support/fakes.js";
-import {
-  createTurnEngineServices,
-  memoryStores,
-  seedRunningGame,
-} from "../../test/support/turn-fakes.js";
+import { createMemoryGameMaster } from "../../test/support/app-harness.js";
+import { MemoryLogger, seedRunningGame } from "../../test/support/fakes.js";
 import { type ReconcileLoop, startReconcileLoop } from "../workers/scheduler-reconciler.js";
 import { RestartReconciler } from "./restart-reconciliation.js";
 
 function setup() {
-  const stores = memoryStores("2026-01-01T11:05:00.000Z");
-  const { runtimes } = stores;
-  const services = createTurnEngineServices(stores);
+  const gm = createMemoryGameMaster({ now: "2026-01-01T11:05:00.000Z" });
+  const { runtimes } = gm;
   const logger = new MemoryLogger();
   const reconciler = new RestartReconciler({
     runtimeRecords: runtimes,
-    engine: services.engine,
-    turnGeneration: services.turnGeneration,
+    engine: gm.engine,
+    turnGeneration: gm.services.turnGeneration,
     logger,
     graceMs: 60_000,
     concurrency: 2,
   });
-  return { ...stores, ...services, logger, reconciler };
+  return { ...gm, logger, reconciler };
 }
 
 async function interrupted(t: ReturnType<typeof setup>, gameId: string, cutoff: string) {

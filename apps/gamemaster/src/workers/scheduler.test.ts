@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryLogger } from "../../test/support/fakes.js";
-import {
-  createTurnEngineServices,
-  memoryStores,
-  seedRunningGame,
-} from "../../test/support/turn-fakes.js";
+import { createMemoryGameMaster } from "../../test/support/app-harness.js";
+import { MemoryLogger, seedRunningGame } from "../../test/support/fakes.js";
 import { SchedulerTicker } from "./scheduler.js";
 
 function setup(options: { concurrency: number; intervalMs?: number }) {
-  const stores = memoryStores("2026-01-01T11:00:05.000Z");
-  const { clock, runtimes } = stores;
-  const services = createTurnEngineServices(stores);
+  const gm = createMemoryGameMaster({ now: "2026-01-01T11:00:05.000Z" });
+  const { clock, runtimes } = gm;
   const logger = new MemoryLogger();
   const loads: number[] = [];
   const originalList = runtimes.listDueRunning.bind(runtimes);
@@ -20,14 +15,14 @@ function setup(options: { concurrency: number; intervalMs?: number }) {
   };
   const scheduler = new SchedulerTicker({
     runtimeRecords: runtimes,
-    turnGeneration: services.turnGeneration,
-    telemetry: services.telemetry,
+    turnGeneration: gm.services.turnGeneration,
+    telemetry: gm.telemetry,
     clock,
     logger,
     intervalMs: options.intervalMs ?? 20,
     concurrency: options.concurrency,
   });
-  return { ...stores, ...services, scheduler, logger, loads };
+  return { ...gm, scheduler, logger, loads };
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 3_000): Promise<void> {
