@@ -51,7 +51,13 @@ export function createMemoryGameMaster(options: MemoryGameMasterOptions = {}) {
   const lobbyEvents = new MemoryLobbyEvents();
   const intents = new MemoryIntents();
   const offsets = new MemoryConsumerOffsets();
-  const unitOfWork = new MemoryUnitOfWork({ runtimes, operationLog, lobbyEvents, intents, offsets });
+  const unitOfWork = new MemoryUnitOfWork({
+    runtimes,
+    operationLog,
+    lobbyEvents,
+    intents,
+    offsets,
+  });
   const engine = new FakeEngine();
   const rtm = new FakeRtm();
   const lobby = new FakeLobby((gameId) =>
