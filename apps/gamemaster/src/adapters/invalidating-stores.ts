@@ -8,8 +8,6 @@ import type {
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
-  UpdateRecordInput,
-  UpdateStatusInput,
 } from "../ports/runtime-record-store.js";
 import type { PlayerAccessCache } from "./player-access-cache.js";
 
@@ -98,24 +96,6 @@ export class InvalidatingRuntimeRecordStore implements RuntimeRecordStore {
   // Writes.
   insert(record: RuntimeRecord): Promise<void> {
     return bracket(this.hook, record.gameId, () => this.inner.insert(record), always);
-  }
-
-  updateStatus(input: UpdateStatusInput): Promise<boolean> {
-    return bracket(
-      this.hook,
-      input.gameId,
-      () => this.inner.updateStatus(input),
-      (won) => won,
-    );
-  }
-
-  update(input: UpdateRecordInput): Promise<boolean> {
-    return bracket(
-      this.hook,
-      input.gameId,
-      () => this.inner.update(input),
-      (won) => won,
-    );
   }
 
   compareAndSet(input: CompareAndSetInput): Promise<RuntimeRecord | null> {

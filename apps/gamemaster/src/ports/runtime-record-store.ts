@@ -1,26 +1,6 @@
 import type { LeaseTrigger, RuntimeRecord, RuntimeRecordPatch } from "../domain/runtime-record.js";
 import type { RuntimeStatus } from "../domain/runtime-status.js";
 
-/** Input of a compare-and-swap status change. */
-export interface UpdateStatusInput {
-  gameId: string;
-  /** The status the caller saw; the update happens only if the row still has it. */
-  from: RuntimeStatus;
-  to: RuntimeStatus;
-  /** Other columns written in the same statement. */
-  patch?: RuntimeRecordPatch;
-  now: Date;
-}
-
-/** Input of a conditional update that leaves the status alone. */
-export interface UpdateRecordInput {
-  gameId: string;
-  patch: RuntimeRecordPatch;
-  /** When set, the update happens only while the row has this status. */
-  expectedStatus?: RuntimeStatus;
-  now: Date;
-}
-
 /**
  * What a {@link RuntimeRecordStore.compareAndSet} expects the row to hold.
  * `status` is always compared; the other columns only when given.
@@ -89,19 +69,15 @@ export interface RuntimeRecordStore {
   /** Inserts a new record; a record with the same game id → GalaxyError `conflict`. */
   insert(record: RuntimeRecord): Promise<void>;
   /**
-   * `UPDATE … WHERE game_id = $1 AND status = $2`: true when this caller won,
-   * false when the row is gone or has another status. Of two concurrent
-   * callers exactly one wins.
-   */
-  updateStatus(input: UpdateStatusInput): Promise<boolean>;
-  /** Updates other columns; false when the row is gone (or not in `expectedStatus`). */
-  update(input: UpdateRecordInput): Promise<boolean>;
-  /**
-   * One guarded `UPDATE … WHERE game_id AND status = … [AND next_generation_at
-   * = …] [AND current_turn = …] [AND skip_next_tick = …] RETURNING *`: the row
-   * as written when this caller won, null when the row is gone or no longer
-   * matches. The turn engine's CAS (a stale scheduler tick cannot regenerate a
-   * turn because the activation it handles is part of the guard).
+   * The one way to change a record: a single guarded `UPDATE … WHERE game_id
+   * AND status = … [AND next_generation_at = …] [AND current_turn = …] [AND
+   * skip_next_tick = …] [AND last_health_event_id = …] RETURNING *`. Returns
+   * the row as written when this caller won, null when the row is gone or no
+   * longer matches; of concurrent callers with the same expectation exactly
+   * one wins. The caller puts into `expected` everything its decision was
+   * based on (a stale scheduler tick cannot regenerate a turn because the
+   * activation it handles is part of the guard); a lost CAS is re-read and
+   * retried with `retryCompareAndSet` (services/record-write.ts) or given up.
    */
   compareAndSet(input: CompareAndSetInput): Promise<RuntimeRecord | null>;
   /**

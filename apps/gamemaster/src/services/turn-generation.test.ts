@@ -1,17 +1,14 @@
 import { GalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  createTurnEngineServices,
-  memoryStores,
-  seedRunningGame,
-  testContext,
-} from "../../test/support/turn-fakes.js";
+import { createMemoryGameMaster } from "../../test/support/app-harness.js";
+import { seedRunningGame, testContext } from "../../test/support/fakes.js";
 
 const at = (iso: string) => new Date(iso);
 
-function setup(options: Parameters<typeof createTurnEngineServices>[1] = {}) {
-  const stores = memoryStores("2026-01-01T11:00:00.500Z");
-  return { ...stores, ...createTurnEngineServices(stores, options) };
+function setup() {
+  const gm = createMemoryGameMaster({ now: "2026-01-01T11:00:00.500Z" });
+  const { turnGeneration, forceNextTurn } = gm.services;
+  return { ...gm, turnGeneration, forceNextTurn, notifications: gm.intents };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -170,7 +167,7 @@ describe("turn generation on a regular tick", () => {
     const claimed = await claimOf(t, "g1");
     expect(claimed).toMatchObject({
       status: "generation_in_progress",
-      leaseOwner: "gm-test",
+      leaseOwner: "gamemaster",
       leaseTrigger: "scheduler",
     });
     expect(await claimOf(t, "g1")).toBeUndefined();
@@ -269,20 +266,19 @@ describe("turn generation on a regular tick", () => {
 
 describe("recipients of user intents (decision 050)", () => {
   it("are the mapped players Lobby lists as active", async () => {
-    const t = setup({
-      activeMembers: async (_gameId, userIds) => userIds.filter((u) => u === "user-2"),
-    });
+    const t = setup();
     await seedRunningGame(t.runtimes, "g1");
+    t.lobby.setRoster("g1", [
+      ["user-1", "Aelinari", "removed"],
+      ["user-2", "Borg", "active"],
+    ]);
     await scheduledTick(t, "g1");
     expect(t.notifications.ofType("game.turn.ready")[0]?.recipient_user_ids).toEqual(["user-2"]);
   });
 
   it("fall back to every mapped player when Lobby is unreachable, and the turn still happens", async () => {
-    const t = setup({
-      activeMembers: async () => {
-        throw new GalaxyError("service_unavailable", "lobby unreachable");
-      },
-    });
+    const t = setup();
+    t.lobby.failure = new GalaxyError("service_unavailable", "lobby unreachable");
     await seedRunningGame(t.runtimes, "g1");
     const attempt = await scheduledTick(t, "g1");
     expect(attempt.outcome).toBe("generated");
@@ -293,8 +289,9 @@ describe("recipients of user intents (decision 050)", () => {
   });
 
   it("publish no user intent when nobody is active", async () => {
-    const t = setup({ activeMembers: async () => [] });
+    const t = setup();
     await seedRunningGame(t.runtimes, "g1");
+    t.lobby.setRoster("g1", []);
     await scheduledTick(t, "g1");
     expect(t.notifications.intents).toEqual([]);
     expect(t.lobbyEvents.snapshots).toHaveLength(1);
@@ -433,7 +430,8 @@ describe("recovery of a turn whose instance died (expired lease)", () => {
     await seedRunningGame(t.runtimes, "g1", {
       status: "generation_in_progress",
       currentTurn,
-      nextGenerationAt: at("2026-01-01T12:00:00Z"),
+      // The tick the dead instance handled.
+      nextGenerationAt: at("2026-01-01T11:00:00Z"),
       updatedAt: at("2026-01-01T11:00:00.100Z"),
       leaseOwner: "gm-dead",
       leaseToken: "dead-token",
@@ -525,7 +523,7 @@ describe("recovery of a turn whose instance died (expired lease)", () => {
     );
     expect(await t.runtimes.get("g1")).toMatchObject({
       status: "generation_in_progress",
-      leaseOwner: "gm-test",
+      leaseOwner: "gamemaster",
     });
     expect(t.turnGeneration.leases.held).toBe(0);
   });

@@ -22,8 +22,6 @@ import type {
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
-  UpdateRecordInput,
-  UpdateStatusInput,
 } from "../../ports/runtime-record-store.js";
 import type { Database } from "./database.js";
 import { sqlState, withPostgres } from "./errors.js";
@@ -56,32 +54,6 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
         }
         throw error;
       }
-    });
-  }
-
-  updateStatus(input: UpdateStatusInput): Promise<boolean> {
-    return withPostgres("update runtime status", async () => {
-      const rows = await this.db
-        .update(runtimeRecords)
-        .set({ ...input.patch, status: input.to, updatedAt: input.now })
-        .where(and(eq(runtimeRecords.gameId, input.gameId), eq(runtimeRecords.status, input.from)))
-        .returning({ gameId: runtimeRecords.gameId });
-      return rows.length === 1;
-    });
-  }
-
-  update(input: UpdateRecordInput): Promise<boolean> {
-    return withPostgres("update runtime record", async () => {
-      const conditions: SQL[] = [eq(runtimeRecords.gameId, input.gameId)];
-      if (input.expectedStatus !== undefined) {
-        conditions.push(eq(runtimeRecords.status, input.expectedStatus));
-      }
-      const rows = await this.db
-        .update(runtimeRecords)
-        .set({ ...input.patch, updatedAt: input.now })
-        .where(and(...conditions))
-        .returning({ gameId: runtimeRecords.gameId });
-      return rows.length === 1;
     });
   }
 
