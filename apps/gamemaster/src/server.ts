@@ -199,6 +199,7 @@ export async function startGameMaster(
       owner: config.instanceId,
       leaseMs: config.scheduler.leaseMs,
       engineTimeoutMs: config.engine.timeoutMs,
+      turnTimeoutMs: config.engine.turnTimeoutMs,
     },
     logger,
   });

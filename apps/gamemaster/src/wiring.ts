@@ -216,7 +216,13 @@ export function createServices(input: {
    * the engine's init timeout. Default: a single instance named
    * `gamemaster` with 15 s leases (unit tests).
    */
-  leases?: { owner: string; leaseMs: number; engineTimeoutMs: number };
+  leases?: {
+    owner: string;
+    leaseMs: number;
+    engineTimeoutMs: number;
+    /** The turn timeout: how long a turn the engine has not finished may still be in progress. */
+    turnTimeoutMs?: number;
+  };
   logger?: Logger;
 }): GameMasterServices {
   const { adapters, metrics, clock } = input;
@@ -248,6 +254,7 @@ export function createServices(input: {
     logger: input.logger ?? noopLogger,
     owner: leases.owner,
     leaseMs: leases.leaseMs,
+    interruptedTurnGraceMs: leases.turnTimeoutMs ?? 0,
     runtimeRecords: adapters.runtimeRecords,
     playerMappings: adapters.playerMappings,
     operationLog: adapters.operationLog,

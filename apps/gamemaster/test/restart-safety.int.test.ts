@@ -159,6 +159,11 @@ async function startGm(): Promise<GmProcess> {
         // The grace during which an engine that has not advanced may still be generating.
         GAMEMASTER_ENGINE_TURN_TIMEOUT: "15s",
         GAMEMASTER_SCHEDULER_INTERVAL: "100ms",
+        GAMEMASTER_RECOVERY_INTERVAL: "200ms",
+        // The same GM started again (a container keeps its hostname): its
+        // first recovery sweep takes back what its id held, without waiting
+        // for the leases to expire.
+        GAMEMASTER_INSTANCE_ID: "gm-restart-safety",
         GAMEMASTER_LOG_LEVEL: process.env.GM_TEST_LOG_LEVEL ?? "info",
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -306,7 +311,7 @@ describe("restart safety", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await engineTurnCalls("kill-early")).toBe(1);
     expect(await turnReadyIntents("kill-early")).toEqual([1]);
-    expect(gm.output()).toContain("reconciled interrupted turns");
+    expect(gm.output()).toContain("recovered games whose lease expired");
 
     gm.child.kill("SIGTERM");
     expect((await gm.exit).code).toBe(0);

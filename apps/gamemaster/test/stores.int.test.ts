@@ -37,6 +37,10 @@ function record(gameId: string, status: RuntimeStatus = "starting"): RuntimeReco
     finishedAt: null,
     lastPlayerStats: [],
     lastHealthEventId: "",
+    leaseOwner: null,
+    leaseToken: null,
+    leaseExpiresAt: null,
+    leaseTrigger: null,
   };
 }
 

@@ -79,7 +79,7 @@ export class InvalidatingRuntimeRecordStore implements RuntimeRecordStore {
     now: Date;
     unleasedBefore: Date;
     limit: number;
-    ownedBy?: string;
+    leftBy?: { owner: string; before: Date };
   }): Promise<RuntimeRecord[]> {
     return this.inner.listExpiredLeases(input);
   }

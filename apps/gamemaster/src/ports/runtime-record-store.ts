@@ -112,15 +112,15 @@ export interface RuntimeRecordStore {
    * oldest first; with them, records in generation_in_progress or starting
    * that carry no lease at all and were last written before
    * `unleasedBefore` (left by a version of GM that took no leases). With
-   * `ownedBy`, also every lease of that owner, expired or not: an instance
-   * that starts again under the same id holds nothing yet, so what its id
-   * holds is left from its previous life.
+   * `leftBy`, also the leases of that owner taken before `before`, expired
+   * or not: an instance started again under the same id took none of them,
+   * so they are left from its previous life.
    */
   listExpiredLeases(input: {
     now: Date;
     unleasedBefore: Date;
     limit: number;
-    ownedBy?: string;
+    leftBy?: { owner: string; before: Date };
   }): Promise<RuntimeRecord[]>;
   /** Running records due at `now` whose tick a forced turn consumed (`skip_next_tick`). */
   listDueSkipped(now: Date, limit: number): Promise<RuntimeRecord[]>;

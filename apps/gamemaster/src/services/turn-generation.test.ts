@@ -5,8 +5,8 @@ import { seedRunningGame, testContext } from "../../test/support/fakes.js";
 
 const at = (iso: string) => new Date(iso);
 
-function setup() {
-  const gm = createMemoryGameMaster({ now: "2026-01-01T11:00:00.500Z" });
+function setup(options: { interruptedTurnGraceMs?: number } = {}) {
+  const gm = createMemoryGameMaster({ now: "2026-01-01T11:00:00.500Z", ...options });
   const { turnGeneration, forceNextTurn } = gm.services;
   return { ...gm, turnGeneration, forceNextTurn, notifications: gm.intents };
 }
@@ -523,8 +523,22 @@ describe("recovery of a turn whose instance died (expired lease)", () => {
     );
     expect(await t.runtimes.get("g1")).toMatchObject({
       status: "generation_in_progress",
-      leaseOwner: "gamemaster",
+      leaseOwner: "gm-dead",
     });
     expect(t.turnGeneration.leases.held).toBe(0);
+  });
+
+  it("waits while the engine may still generate the dead instance's turn (the turn timeout)", async () => {
+    t = setup({ interruptedTurnGraceMs: 60_000 });
+    const record = await interrupted(2);
+    t.engine.turns.set("http://engine/games/g1", 2);
+    expect(await t.turnGeneration.recover(record, testContext("scheduler"))).toBe("pending");
+    expect(await t.runtimes.get("g1")).toMatchObject({
+      status: "generation_in_progress",
+      leaseOwner: "gm-dead",
+    });
+    t.clock.current = at("2026-01-01T11:01:00.200Z");
+    expect(await t.turnGeneration.recover(record, testContext("scheduler"))).toBe("requeued");
+    expect((await t.runtimes.get("g1"))?.status).toBe("running");
   });
 });

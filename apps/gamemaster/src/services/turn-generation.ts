@@ -38,6 +38,12 @@ export interface TurnGenerationDeps {
   leaseMs: number;
   /** Most outcomes settled by one transaction. */
   settleBatch?: number;
+  /**
+   * How long after its cutoff a turn whose engine has not advanced may still
+   * be in progress at the engine (the turn timeout): recovery makes the game
+   * due again only after that. Default 0 (unit tests).
+   */
+  interruptedTurnGraceMs?: number;
 }
 
 /** What {@link TurnGenerationService.recover} did with a game whose lease expired. */
@@ -45,8 +51,10 @@ export type RecoveryOutcome =
   | SettledTurn["outcome"]
   /** Another instance recovered it first. */
   | "taken"
-  /** The engine did not answer its status; the lease expires again and the next sweep retries. */
-  | "engine_unavailable";
+  /** The engine did not answer its status; the next sweep retries. */
+  | "engine_unavailable"
+  /** The engine has not advanced and may still be generating: the next sweep looks again. */
+  | "pending";
 
 /**
  * The turn engine (docs/flows.md#turn-claims-and-leases), as a pipeline of
@@ -196,48 +204,60 @@ export class TurnGenerationService {
 
   /**
    * Recovery of a game whose lease expired (its instance died mid-turn):
-   * takes the lease over, so exactly one instance recovers it, asks the
-   * engine's `/admin/status` and settles what it finds —
+   * asks the engine's `/admin/status`, takes the lease over (so exactly one
+   * instance recovers it) and settles what it found —
    * - the engine is past `current_turn` (or finished): the turn happened;
    *   its bookkeeping (turn, stats, events, intent) is written;
-   * - the engine is still at `current_turn`: the turn never happened; the
-   *   game is running again and a regular tick is due at once;
+   * - the engine is still at `current_turn`: once the turn timeout has passed
+   *   since the cutoff (before that the engine may still be generating),
+   *   the game is running again and a regular tick is due at once;
    * - the engine is behind: generation_failed (engine_protocol_violation).
    * An interrupted forced turn keeps its trigger: it is logged as
    * force_next_turn and a generated one still sets `skip_next_tick`.
    */
   async recover(expired: RuntimeRecord, ctx: OperationContext): Promise<RecoveryOutcome> {
-    const taken = await this.claims.takeOver(expired);
-    if (taken === null || taken.leaseToken == null) {
-      return "taken";
-    }
-    const attempt = this.attempt(taken, expired.leaseTrigger ?? "scheduler", ctx, true);
+    // Asked before the take-over: a turn that may still be in progress is
+    // left alone, without a write.
     let result: EngineResult;
-    this.leases.hold(attempt.token);
     try {
-      const state = await this.deps.engine.status(taken.engineEndpoint);
-      if (state.finished || state.turn > taken.currentTurn) {
+      const state = await this.deps.engine.status(expired.engineEndpoint);
+      if (state.finished || state.turn > expired.currentTurn) {
         result = { kind: "answered", state };
-      } else if (state.turn < taken.currentTurn) {
+      } else if (state.turn < expired.currentTurn) {
         result = {
           kind: "failed",
           error: new GalaxyError(
             "engine_protocol_violation",
-            `engine reports turn ${state.turn}, behind the recorded turn ${taken.currentTurn}`,
+            `engine reports turn ${state.turn}, behind the recorded turn ${expired.currentTurn}`,
           ),
         };
       } else {
         result = { kind: "not_advanced" };
       }
     } catch (error) {
-      // Not renewed: the lease expires again and a later sweep retries.
-      this.leases.release(attempt.token);
       ctx.logger.warn(
-        { err: error, current_turn: taken.currentTurn },
+        { err: error, current_turn: expired.currentTurn },
         "engine status unavailable; the interrupted turn is recovered later",
       );
       return "engine_unavailable";
     }
+    if (result.kind === "not_advanced" && expired.status === "generation_in_progress") {
+      const sinceCutoff = this.deps.clock.now().getTime() - expired.updatedAt.getTime();
+      if (sinceCutoff < (this.deps.interruptedTurnGraceMs ?? 0)) {
+        // The engine may still be generating the turn its dead caller asked
+        // for: a second /admin/turn now could make two turns.
+        ctx.logger.info(
+          { current_turn: expired.currentTurn, since_cutoff_ms: sinceCutoff },
+          "engine has not advanced yet; waiting for the interrupted turn",
+        );
+        return "pending";
+      }
+    }
+    const taken = await this.claims.takeOver(expired);
+    if (taken === null || taken.leaseToken == null) {
+      return "taken";
+    }
+    const attempt = this.attempt(taken, expired.leaseTrigger ?? "scheduler", ctx, true);
     const settled = await this.run(attempt, async () => result);
     return settled.outcome;
   }

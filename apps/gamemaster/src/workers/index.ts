@@ -88,7 +88,7 @@ export async function startWorkers(ctx: WorkerContext): Promise<void> {
     // A GM without leases may still be generating until its turn timeout.
     unleasedGraceMs: config.engine.turnTimeoutMs,
     concurrency: config.scheduler.concurrency,
-    owner: config.instanceId,
+    restartOf: { owner: config.instanceId, startedAt: clock.now() },
   });
   const recoveryLoop = startRecoveryLoop({
     recovery,

@@ -28,6 +28,8 @@ export interface MemoryGameMasterOptions {
   now?: string;
   /** Membership cache settings (default TTL 30 s, 100 games, a hand-moved clock at 0). */
   membershipCache?: { ttlMs?: number; maxGames?: number; now?: () => number };
+  /** The turn timeout recovery waits for an engine that has not advanced (default 0). */
+  interruptedTurnGraceMs?: number;
 }
 
 /**
@@ -88,6 +90,12 @@ export function createMemoryGameMaster(options: MemoryGameMasterOptions = {}) {
       ttlMs: options.membershipCache?.ttlMs ?? 30_000,
       maxGames: options.membershipCache?.maxGames ?? 100,
       now: options.membershipCache?.now ?? (() => 0),
+    },
+    leases: {
+      owner: "gamemaster",
+      leaseMs: 15_000,
+      engineTimeoutMs: 5_000,
+      turnTimeoutMs: options.interruptedTurnGraceMs ?? 0,
     },
   });
   return {

@@ -249,14 +249,16 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     now: Date;
     unleasedBefore: Date;
     limit: number;
-    ownedBy?: string;
+    leftBy?: { owner: string; before: Date };
   }): Promise<RuntimeRecord[]> {
     return [...this.records.values()]
       .filter((record) =>
         record.leaseToken != null
           ? (record.leaseExpiresAt != null &&
               record.leaseExpiresAt.getTime() < input.now.getTime()) ||
-            (input.ownedBy !== undefined && record.leaseOwner === input.ownedBy)
+            (input.leftBy !== undefined &&
+              record.leaseOwner === input.leftBy.owner &&
+              record.updatedAt.getTime() < input.leftBy.before.getTime())
           : (record.status === "generation_in_progress" || record.status === "starting") &&
             record.updatedAt.getTime() < input.unleasedBefore.getTime(),
       )

@@ -239,7 +239,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     now: Date;
     unleasedBefore: Date;
     limit: number;
-    ownedBy?: string;
+    leftBy?: { owner: string; before: Date };
   }): Promise<RuntimeRecord[]> {
     return withPostgres("list expired leases", async () =>
       this.db
@@ -253,7 +253,12 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
               inArray(runtimeRecords.status, ["generation_in_progress", "starting"]),
               lt(runtimeRecords.updatedAt, input.unleasedBefore),
             ),
-            input.ownedBy === undefined ? undefined : eq(runtimeRecords.leaseOwner, input.ownedBy),
+            input.leftBy === undefined
+              ? undefined
+              : and(
+                  eq(runtimeRecords.leaseOwner, input.leftBy.owner),
+                  lt(runtimeRecords.updatedAt, input.leftBy.before),
+                ),
           ),
         )
         .orderBy(asc(runtimeRecords.leaseExpiresAt), asc(runtimeRecords.gameId))

@@ -40,10 +40,11 @@ export interface LeaseRecoveryDeps {
   /** Games recovered in parallel. */
   concurrency: number;
   /**
-   * This instance's id: its first sweep also takes back the leases its id
-   * still holds from before a restart, without waiting for them to expire.
+   * This instance's id and when it started: the leases its id took before
+   * then are left from its previous life and are recovered without waiting
+   * for them to expire.
    */
-  owner?: string;
+  restartOf?: { owner: string; startedAt: Date };
 }
 
 /** Result of one {@link LeaseRecovery.sweep}. */
@@ -67,22 +68,21 @@ const MAX_PAGES = 50;
  * settle a game twice.
  */
 export class LeaseRecovery {
-  private swept = false;
-
   constructor(private readonly deps: LeaseRecoveryDeps) {}
 
   async sweep(): Promise<RecoverySweep> {
     const sweep: RecoverySweep = { examined: 0, outcomes: {} };
     const now = this.deps.clock.now();
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const ownedBy = this.swept ? undefined : this.deps.owner;
+      const restart = this.deps.restartOf;
       const expired = await this.deps.runtimeRecords.listExpiredLeases({
         now,
         unleasedBefore: new Date(now.getTime() - this.deps.unleasedGraceMs),
         limit: PAGE_SIZE,
-        ...(ownedBy === undefined ? {} : { ownedBy }),
+        ...(restart === undefined
+          ? {}
+          : { leftBy: { owner: restart.owner, before: restart.startedAt } }),
       });
-      this.swept = true;
       const candidates = expired.filter(
         (record) => !this.deps.turnGeneration.isInFlight(record.gameId),
       );

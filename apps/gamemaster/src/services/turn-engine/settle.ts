@@ -144,7 +144,9 @@ export class TurnSettler {
         }
         return results;
       });
-      batch.forEach((item, index) => item.done(toSettled(written[index])));
+      for (const [index, item] of batch.entries()) {
+        item.done(toSettled(written[index]));
+      }
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.fail(error);

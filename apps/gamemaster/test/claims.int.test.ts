@@ -1,0 +1,278 @@
+import { closePool, createDatabase, createPool } from "@galaxy/postgres";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { PostgresRuntimeRecordStore } from "../src/adapters/postgres/runtime-record-store.js";
+import { schema } from "../src/adapters/postgres/schema.js";
+import type { RuntimeRecord } from "../src/domain/runtime-record.js";
+import { createMigratedDatabase, type MigratedDatabase } from "./support/database.js";
+
+// The claim statements of the turn engine against a real PostgreSQL: what
+// several instances rely on to never take the same game twice.
+
+let database: MigratedDatabase;
+let records: PostgresRuntimeRecordStore;
+
+const t0 = new Date("2026-01-01T10:00:00.000Z");
+const later = (ms: number) => new Date(t0.getTime() + ms);
+
+function running(gameId: string, overrides: Partial<RuntimeRecord> = {}): RuntimeRecord {
+  return {
+    gameId,
+    status: "running",
+    engineEndpoint: `http://engine/games/${gameId}`,
+    currentImageRef: "galaxy/game:1.4.2",
+    currentEngineVersion: "1.4.2",
+    turnSchedule: "0 * * * *",
+    currentTurn: 0,
+    nextGenerationAt: t0,
+    skipNextTick: false,
+    engineHealth: "",
+    createdAt: t0,
+    updatedAt: t0,
+    startedAt: t0,
+    stoppedAt: null,
+    finishedAt: null,
+    lastPlayerStats: [],
+    lastHealthEventId: "",
+    ...overrides,
+  };
+}
+
+beforeAll(async () => {
+  database = await createMigratedDatabase("gm_claims");
+  records = new PostgresRuntimeRecordStore(database.db);
+});
+
+afterAll(async () => {
+  await database?.close();
+});
+
+beforeEach(async () => {
+  await database.pool.query("TRUNCATE gamemaster.runtime_records CASCADE");
+});
+
+describe("claimDue", () => {
+  it("claims due running games, the earliest first, with a lease and a token each", async () => {
+    await records.insert(running("g-late", { nextGenerationAt: later(2_000) }));
+    await records.insert(running("g-early", { nextGenerationAt: later(1_000) }));
+    await records.insert(running("g-future", { nextGenerationAt: later(60_000) }));
+    await records.insert(running("g-skip", { nextGenerationAt: later(500), skipNextTick: true }));
+    await records.insert(running("g-failed", { status: "generation_failed" }));
+
+    const claimed = await records.claimDue({
+      now: later(5_000),
+      limit: 10,
+      owner: "gm-a",
+      leaseExpiresAt: later(20_000),
+    });
+
+    expect(claimed.map((record) => record.gameId)).toEqual(["g-early", "g-late"]);
+    for (const record of claimed) {
+      expect(record).toMatchObject({
+        status: "generation_in_progress",
+        leaseOwner: "gm-a",
+        leaseExpiresAt: later(20_000),
+        leaseTrigger: "scheduler",
+        updatedAt: later(5_000),
+      });
+      expect(record.leaseToken).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect(claimed[0]?.leaseToken).not.toBe(claimed[1]?.leaseToken);
+    // The tick handled stays readable on the claimed row.
+    expect(claimed[0]?.nextGenerationAt).toEqual(later(1_000));
+    expect(
+      await records.claimDue({
+        now: later(5_000),
+        limit: 10,
+        owner: "gm-b",
+        leaseExpiresAt: later(20_000),
+      }),
+    ).toEqual([]);
+  });
+
+  it("never gives one game to two instances claiming at the same time", async () => {
+    const games = Array.from({ length: 300 }, (_, index) => `g${String(index).padStart(3, "0")}`);
+    for (const gameId of games) {
+      await records.insert(running(gameId));
+    }
+    // Three instances, each on its own pool, claiming in batches until nothing is left.
+    const pools = [1, 2, 3].map(() => createPool({ url: database.isolated.url, maxConnections: 2 }));
+    try {
+      const stores = pools.map(
+        (pool) => new PostgresRuntimeRecordStore(createDatabase(pool, schema)),
+      );
+      const claimedBy = await Promise.all(
+        stores.map(async (store, index) => {
+          const mine: string[] = [];
+          for (;;) {
+            const batch = await store.claimDue({
+              now: later(1_000),
+              limit: 16,
+              owner: `gm-${index}`,
+              leaseExpiresAt: later(20_000),
+            });
+            if (batch.length === 0) return mine;
+            mine.push(...batch.map((record) => record.gameId));
+          }
+        }),
+      );
+      const all = claimedBy.flat();
+      expect(all).toHaveLength(games.length);
+      expect(new Set(all).size).toBe(games.length);
+      // Each instance got a share: the claims really ran side by side.
+      expect(claimedBy.filter((mine) => mine.length > 0).length).toBeGreaterThan(1);
+    } finally {
+      await Promise.all(pools.map((pool) => closePool(pool)));
+    }
+  });
+});
+
+describe("claim (force-next-turn) against the scheduler's claim", () => {
+  it("claims a forceable game once, and never one that holds a lease", async () => {
+    await records.insert(running("g1", { status: "generation_failed" }));
+    const input = {
+      gameId: "g1",
+      from: ["running", "generation_failed"] as const,
+      owner: "gm-a",
+      token: "token-a",
+      trigger: "force" as const,
+      leaseExpiresAt: later(20_000),
+      now: later(1_000),
+    };
+    expect(await records.claim(input)).toMatchObject({
+      status: "generation_in_progress",
+      leaseToken: "token-a",
+      leaseTrigger: "force",
+    });
+    expect(await records.claim({ ...input, owner: "gm-b", token: "token-b" })).toBeNull();
+  });
+
+  it("a scheduler claim and a force of the same game: exactly one wins", async () => {
+    for (let round = 0; round < 20; round += 1) {
+      await database.pool.query("TRUNCATE gamemaster.runtime_records CASCADE");
+      await records.insert(running("g1"));
+      const [batch, forced] = await Promise.all([
+        records.claimDue({
+          now: later(1_000),
+          limit: 1,
+          owner: "gm-a",
+          leaseExpiresAt: later(20_000),
+        }),
+        records.claim({
+          gameId: "g1",
+          from: ["running", "generation_failed"],
+          owner: "gm-b",
+          token: `force-${round}`,
+          trigger: "force",
+          leaseExpiresAt: later(20_000),
+          now: later(1_000),
+        }),
+      ]);
+      expect(batch.length + (forced === null ? 0 : 1)).toBe(1);
+    }
+  });
+});
+
+describe("leases", () => {
+  it("renewal moves the expiry of the tokens still held, without touching updated_at", async () => {
+    await records.insert(running("g1"));
+    await records.insert(running("g2"));
+    const claimed = await records.claimDue({
+      now: later(1_000),
+      limit: 10,
+      owner: "gm-a",
+      leaseExpiresAt: later(16_000),
+    });
+    const tokens = claimed.map((record) => record.leaseToken ?? "");
+    expect(await records.renewLeases([...tokens, "gone"], later(30_000))).toBe(2);
+    expect(await records.get("g1")).toMatchObject({
+      leaseExpiresAt: later(30_000),
+      updatedAt: later(1_000),
+    });
+    expect(await records.renewLeases([], later(30_000))).toBe(0);
+  });
+
+  it("lists expired leases, unleased leftovers past their grace, and a restarted owner's old leases", async () => {
+    await records.insert(
+      running("expired", {
+        status: "generation_in_progress",
+        leaseOwner: "gm-dead",
+        leaseToken: "t1",
+        leaseExpiresAt: later(10_000),
+      }),
+    );
+    await records.insert(
+      running("alive", {
+        status: "generation_in_progress",
+        leaseOwner: "gm-b",
+        leaseToken: "t2",
+        leaseExpiresAt: later(60_000),
+      }),
+    );
+    await records.insert(
+      running("mine-before-restart", {
+        status: "generation_in_progress",
+        leaseOwner: "gm-me",
+        leaseToken: "t3",
+        leaseExpiresAt: later(60_000),
+        updatedAt: later(1_000),
+      }),
+    );
+    await records.insert(
+      running("mine-now", {
+        status: "generation_in_progress",
+        leaseOwner: "gm-me",
+        leaseToken: "t4",
+        leaseExpiresAt: later(60_000),
+        updatedAt: later(9_000),
+      }),
+    );
+    await records.insert(running("unleased-old", { status: "generation_in_progress" }));
+    await records.insert(
+      running("unleased-fresh", { status: "starting", updatedAt: later(19_000) }),
+    );
+    await records.insert(running("plain-running"));
+
+    const listed = await records.listExpiredLeases({
+      now: later(20_000),
+      unleasedBefore: later(5_000),
+      limit: 10,
+      leftBy: { owner: "gm-me", before: later(5_000) },
+    });
+    expect(listed.map((record) => record.gameId).sort()).toEqual([
+      "expired",
+      "mine-before-restart",
+      "unleased-old",
+    ]);
+  });
+
+  it("a CAS guarded by the lease token loses once another instance took the game over", async () => {
+    await records.insert(running("g1"));
+    const [claimed] = await records.claimDue({
+      now: later(1_000),
+      limit: 1,
+      owner: "gm-a",
+      leaseExpiresAt: later(16_000),
+    });
+    const token = claimed?.leaseToken ?? "";
+    const taken = await records.compareAndSet({
+      gameId: "g1",
+      expected: { status: "generation_in_progress", leaseToken: token },
+      patch: { leaseOwner: "gm-b", leaseToken: "taken-over" },
+      now: later(1_000),
+    });
+    expect(taken?.leaseOwner).toBe("gm-b");
+    expect(
+      await records.compareAndSet({
+        gameId: "g1",
+        expected: { status: ["generation_in_progress", "engine_unreachable"], leaseToken: token },
+        to: "running",
+        now: later(2_000),
+      }),
+    ).toBeNull();
+    // A guarded rollback of a registration does not delete a record it no longer holds.
+    await records.deleteWithMappings("g1", { leaseToken: token });
+    expect(await records.get("g1")).not.toBeNull();
+    await records.deleteWithMappings("g1", { leaseToken: "taken-over" });
+    expect(await records.get("g1")).toBeNull();
+  });
+});
