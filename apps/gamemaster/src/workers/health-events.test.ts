@@ -1,11 +1,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryLogger } from "../../test/support/fakes.js";
+import { MemoryConsumerOffsets, MemoryLogger } from "../../test/support/fakes.js";
 import {
   createTurnEngineServices,
   memoryStores,
   seedRunningGame,
 } from "../../test/support/turn-fakes.js";
-import { HealthEventHandler, parseHealthEvent } from "./health-events.js";
+import {
+  HEALTH_EVENTS_OFFSET_LABEL,
+  HealthEventHandler,
+  healthEventsGroupStart,
+  parseHealthEvent,
+} from "./health-events.js";
 
 function setup() {
   const stores = memoryStores("2026-01-01T10:30:00.000Z");
@@ -239,5 +244,28 @@ describe("HealthEventHandler", () => {
     t.unitOfWork.faults.failNext("run", new Error("connection terminated"));
     await expect(t.event("g1", "probe_recovered", {}, "9-0")).rejects.toThrow();
     expect(t.offsets.offsets.get("gm:health")).toBe("8-0");
+  });
+});
+
+describe("healthEventsGroupStart", () => {
+  function legacy(saved: Record<string, string>) {
+    return {
+      load: async (label: string) => saved[label] ?? null,
+      save: async () => {},
+    };
+  }
+
+  it("starts a new group after the single reader's PostgreSQL offset, else its Redis one, else 0", async () => {
+    const postgres = new MemoryConsumerOffsets();
+    const redis = legacy({ [HEALTH_EVENTS_OFFSET_LABEL]: "5-0" });
+    expect(await healthEventsGroupStart(postgres)).toBe("0");
+    expect(await healthEventsGroupStart(postgres, legacy({}))).toBe("0");
+    expect(await healthEventsGroupStart(postgres, redis)).toBe("5-0");
+    postgres.offsets.set(HEALTH_EVENTS_OFFSET_LABEL, "9-3");
+    expect(await healthEventsGroupStart(postgres, redis)).toBe("9-3");
+    // Other consumers' offsets are not taken for GM's.
+    expect(
+      await healthEventsGroupStart(new MemoryConsumerOffsets(), legacy({ other: "7-0" })),
+    ).toBe("0");
   });
 });
