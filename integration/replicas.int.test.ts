@@ -225,6 +225,59 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
     ).toBeGreaterThan(0);
   });
 
+  it("each health event is applied by exactly one of the three replicas (one consumer group)", async () => {
+    const stack = stackOf();
+    const games = ["rep-health-1", "rep-health-2"];
+    for (const gameId of games) await runningGame(gameId);
+    const replicas = [stack.gm.url, b.url, c.url];
+    const totalOf = async (labels: string) => {
+      let total = 0;
+      for (const url of replicas) {
+        total += await counter(url, "gamemaster_health_events_consumed_total", labels);
+      }
+      return total;
+    };
+    // Whatever RTM published so far (container_started of the starts) is applied and acked.
+    const groupKey = `${stack.redisIsolation.keyPrefix}runtime:health_events`;
+    const drained = async () => {
+      const [last] = await stack.redis.xrevrange("runtime:health_events", "+", "-", "COUNT", 1);
+      const groups = (await stack.redis.xinfo("GROUPS", groupKey)) as unknown[][];
+      const info = groups.find((fields) => fields[1] === "gamemaster") ?? [];
+      const field = (name: string) => info[info.indexOf(name) + 1];
+      return field("last-delivered-id") === last?.[0] && Number(field("pending")) === 0
+        ? true
+        : undefined;
+    };
+    await waitFor(drained, { what: "the health stream drained by the group", timeoutMs: 10_000 });
+    const consumedBefore = await totalOf("");
+    const staleBefore = await totalOf('outcome="stale"');
+
+    // Three status flips per game; each waits for the previous one of its game to land.
+    const flips = ["container_exited", "container_started", "container_oom"];
+    await Promise.all(
+      games.map(async (gameId) => {
+        for (const eventType of flips) {
+          await expectStatus(200, "POST", `${stack.rtm.url}/_stub/health-events`, {
+            body: { game_id: gameId, event_type: eventType },
+          });
+          const status = eventType === "container_started" ? "running" : "engine_unreachable";
+          await waitForRuntime(stack, gameId, `${eventType} applied`, (r) => r.status === status);
+        }
+      }),
+    );
+    await waitFor(drained, { what: "the new events acknowledged", timeoutMs: 10_000 });
+
+    // Read by every replica, each event would be counted three times (twice as stale).
+    expect((await totalOf("")) - consumedBefore).toBe(games.length * flips.length);
+    expect((await totalOf('outcome="stale"')) - staleBefore).toBe(0);
+    for (const gameId of games) {
+      const transitions = (await operationLog(stack, gameId)).filter(
+        (entry) => entry.op_kind === "health_transition",
+      );
+      expect(transitions).toHaveLength(flips.length);
+    }
+  });
+
   it("SIGTERM on the replica generating a turn: it stops claiming, settles the turn, exits 0 within its shutdown timeout", async () => {
     const stack = stackOf();
     const turning = "rep-drain";

@@ -68,6 +68,7 @@ describe("loadConfig", () => {
         notificationIntents: "notification:intents",
         healthEvents: "runtime:health_events",
       },
+      healthEventsConsumer: { group: "gamemaster", claimIdleMs: 30_000 },
       outbox: { retentionMs: 7 * 24 * 60 * 60 * 1000, batchSize: 500, pollIntervalMs: 1_000 },
       logLevel: "info",
       // The turn timeout (60 s) plus the margin: a turn in flight at SIGTERM can finish.
@@ -124,6 +125,8 @@ describe("loadConfig", () => {
       GAMEMASTER_LOBBY_EVENTS_STREAM: "a",
       GAMEMASTER_NOTIFICATION_INTENTS_STREAM: "b",
       GAMEMASTER_HEALTH_EVENTS_STREAM: "c",
+      GAMEMASTER_HEALTH_EVENTS_GROUP: "gm-blue",
+      GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE: "1m",
       GAMEMASTER_LOG_LEVEL: "DEBUG",
       GAMEMASTER_SHUTDOWN_TIMEOUT: "5s",
       GAMEMASTER_MAX_BODY_BYTES: "2048",
@@ -149,6 +152,7 @@ describe("loadConfig", () => {
       notificationIntents: "b",
       healthEvents: "c",
     });
+    expect(config.healthEventsConsumer).toEqual({ group: "gm-blue", claimIdleMs: 60_000 });
     expect(config.logLevel).toBe("debug");
     expect(config.shutdownTimeoutMs).toBe(5_000);
     expect(config.maxBodyBytes).toBe(2048);
@@ -184,6 +188,8 @@ describe("loadConfig", () => {
       GAMEMASTER_SHUTDOWN_TIMEOUT: "soon",
       GAMEMASTER_MAX_BODY_BYTES: "-1",
       GAMEMASTER_LOBBY_EVENTS_STREAM: "   ",
+      GAMEMASTER_HEALTH_EVENTS_GROUP: " ",
+      GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE: "5ms",
     });
     const byName = new Map(
       issues.map((issue) => [issue.slice(0, issue.indexOf(":")), issue] as const),
@@ -200,8 +206,11 @@ describe("loadConfig", () => {
         "GAMEMASTER_SHUTDOWN_TIMEOUT",
         "GAMEMASTER_MAX_BODY_BYTES",
         "GAMEMASTER_LOBBY_EVENTS_STREAM",
+        "GAMEMASTER_HEALTH_EVENTS_GROUP",
+        "GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE",
       ].sort(),
     );
+    expect(byName.get("GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE")).toContain("at least 10ms");
     expect(byName.get("GAMEMASTER_HTTP_PORT")).toContain("integer between 0 and 65535");
     expect(byName.get("GAMEMASTER_POSTGRES_URL")).toContain("postgres or postgresql");
     expect(byName.get("GAMEMASTER_ENGINE_TIMEOUT")).toContain("not a duration");
@@ -227,6 +236,8 @@ describe("loadConfig", () => {
         "GAMEMASTER_LOBBY_EVENTS_STREAM",
         "GAMEMASTER_NOTIFICATION_INTENTS_STREAM",
         "GAMEMASTER_HEALTH_EVENTS_STREAM",
+        "GAMEMASTER_HEALTH_EVENTS_GROUP",
+        "GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE",
         "GAMEMASTER_LOG_LEVEL",
         "GAMEMASTER_SHUTDOWN_TIMEOUT",
       ]),

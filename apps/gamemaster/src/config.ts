@@ -148,6 +148,9 @@ const envSchema = z.object({
   GAMEMASTER_LOBBY_EVENTS_STREAM: streamName("gm:lobby_events"),
   GAMEMASTER_NOTIFICATION_INTENTS_STREAM: streamName("notification:intents"),
   GAMEMASTER_HEALTH_EVENTS_STREAM: streamName("runtime:health_events"),
+  // One consumer group shared by every replica (decision 090): each entry is applied once.
+  GAMEMASTER_HEALTH_EVENTS_GROUP: streamName("gamemaster"),
+  GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE: duration("30s", { min: 10 }),
   GAMEMASTER_LOG_LEVEL: z
     .string()
     .trim()
@@ -198,6 +201,13 @@ export interface GameMasterConfig {
   /** Life of the hot path's cached runtime view; 0 = read PostgreSQL on every request. */
   runtimeCacheTtlMs: number;
   streams: { lobbyEvents: string; notificationIntents: string; healthEvents: string };
+  /**
+   * The health consumer's Redis consumer group (`GAMEMASTER_HEALTH_EVENTS_GROUP`), shared by
+   * the replicas, each one consumer named by {@link GameMasterConfig.instanceId}; an entry
+   * pending longer than `claimIdleMs` (`GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE`) with a replica
+   * presumed dead is claimed by another.
+   */
+  healthEventsConsumer: { group: string; claimIdleMs: number };
   /** Outbox relay: stream retention (0 = never trim), rows per batch, fallback poll. */
   outbox: { retentionMs: number; batchSize: number; pollIntervalMs: number };
   logLevel: LogLevel;
@@ -302,6 +312,10 @@ export function loadConfig(
       lobbyEvents: e.GAMEMASTER_LOBBY_EVENTS_STREAM,
       notificationIntents: e.GAMEMASTER_NOTIFICATION_INTENTS_STREAM,
       healthEvents: e.GAMEMASTER_HEALTH_EVENTS_STREAM,
+    },
+    healthEventsConsumer: {
+      group: e.GAMEMASTER_HEALTH_EVENTS_GROUP,
+      claimIdleMs: e.GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE,
     },
     outbox: {
       retentionMs: e.GAMEMASTER_STREAM_RETENTION,

@@ -10,6 +10,7 @@ import type { MembershipCacheTelemetry } from "./ports/membership.js";
 import type { OutboxBacklog } from "./ports/outbox.js";
 import type { Telemetry } from "./ports/telemetry.js";
 import { createTurnEngineMetrics, type TurnEngineMetrics } from "./turn-engine-metrics.js";
+import type { HealthEventsGroupTelemetry } from "./workers/health-events.js";
 import type { OutboxRelayTelemetry } from "./workers/outbox-relay.js";
 
 /** Options of {@link createMetrics}. */
@@ -41,7 +42,8 @@ export interface GameMasterMetrics
   extends Telemetry,
     MembershipCacheTelemetry,
     TurnEngineMetrics,
-    OutboxRelayTelemetry {
+    OutboxRelayTelemetry,
+    HealthEventsGroupTelemetry {
   readonly registry: Registry;
   readonly registerRuntimeTotal: Counter<"outcome" | "error_code">;
   readonly engineCallDuration: Histogram<"operation" | "outcome">;
@@ -58,6 +60,8 @@ export interface GameMasterMetrics
   readonly outboxRelayFailures: Counter;
   readonly cacheInvalidations: Counter<"direction" | "kind">;
   readonly instanceInfo: Gauge<"instance_id">;
+  readonly healthEventsPending: Gauge;
+  readonly healthEventsReclaimed: Counter;
   /**
    * A cache-invalidation broadcast sent to the other replicas, or one
    * received from them and applied (`resync`: every view dropped).
@@ -222,6 +226,17 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     registers: [registry],
   });
 
+  const healthEventsPending = new Gauge({
+    name: "gamemaster_health_events_pending",
+    help: "runtime:health_events entries delivered to the replicas' consumer group and not acknowledged yet, all replicas together (XPENDING after each claim pass of this replica).",
+    registers: [registry],
+  });
+  const healthEventsReclaimed = new Counter({
+    name: "gamemaster_health_events_reclaimed_total",
+    help: "Pending runtime:health_events entries this replica claimed from a replica idle longer than GAMEMASTER_HEALTH_EVENTS_CLAIM_IDLE (presumed dead) and applied.",
+    registers: [registry],
+  });
+
   const turnEngine = createTurnEngineMetrics(registry);
   return {
     ...turnEngine,
@@ -243,6 +258,12 @@ export function createMetrics(options: MetricsOptions = {}): GameMasterMetrics {
     },
     recordRelayFailure() {
       outboxRelayFailures.inc();
+    },
+    healthEventsPending,
+    healthEventsReclaimed,
+    recordHealthEventsClaimPass(pass) {
+      healthEventsPending.set(pass.pending);
+      healthEventsReclaimed.inc(pass.claimed);
     },
     cacheInvalidations,
     instanceInfo,

@@ -95,7 +95,9 @@ describe("claimDue", () => {
       await records.insert(running(gameId));
     }
     // Three instances, each on its own pool, claiming in batches until nothing is left.
-    const pools = [1, 2, 3].map(() => createPool({ url: database.isolated.url, maxConnections: 2 }));
+    const pools = [1, 2, 3].map(() =>
+      createPool({ url: database.isolated.url, maxConnections: 2 }),
+    );
     try {
       const stores = pools.map(
         (pool) => new PostgresRuntimeRecordStore(createDatabase(pool, schema)),

@@ -267,7 +267,7 @@ describe("outbox under failure", () => {
     expect(JSON.parse(snapshot?.player_turn_stats ?? "[]")).toEqual(stats);
   }, 60_000);
 
-  it("applies health events exactly once when the whole stream is replayed (offset lost)", async () => {
+  it("applies health events exactly once when the whole stream is replayed (consumer group lost)", async () => {
     await s.startGm();
     await s.addEngineVersion("1.4.2");
     await s.register("replay-1");
@@ -293,15 +293,18 @@ describe("outbox under failure", () => {
     ).length;
     expect(transitionsBefore).toBe(2);
 
-    // Lose the offset: a restarted GM reads the stream from the start again.
+    // Lose the group (and any offset of an older version): a restarted GM creates it at 0 and
+    // reads the stream from the start again.
     await s.stopGm();
+    const groupKey = s.redisIsolation.keyPrefix + s.config.streams.healthEvents;
+    await s.redis.xgroup("DESTROY", groupKey, s.config.healthEventsConsumer.group);
     await s.sql.query("DELETE FROM gamemaster.stream_offsets");
     await s.startGm();
     await waitFor("the replay read to the end", async () => {
-      const offset = await s.sql.query<{ last_id: string }>(
-        "SELECT last_id FROM gamemaster.stream_offsets WHERE label = 'gamemaster:health_events'",
-      );
-      return offset.rows[0]?.last_id === last;
+      const groups = (await s.redis.xinfo("GROUPS", groupKey)) as unknown[][];
+      const info = groups[0] ?? [];
+      const field = (name: string) => info[info.indexOf(name) + 1];
+      return field("last-delivered-id") === last && Number(field("pending")) === 0;
     });
     expect(await s.record("replay-1")).toMatchObject({
       status: "running",

@@ -7,6 +7,13 @@ export {
   retryDelay,
 } from "./client.js";
 export {
+  type GroupClaimPass,
+  type GroupReader,
+  type GroupReaderLogger,
+  type GroupReaderOptions,
+  startGroupReader,
+} from "./group-reader.js";
+export {
   type StreamReader,
   type StreamReaderLogger,
   type StreamReaderOptions,

@@ -1,7 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createMemoryGameMaster } from "../../test/support/app-harness.js";
-import { MemoryLogger, seedRunningGame } from "../../test/support/fakes.js";
-import { HealthEventHandler, parseHealthEvent } from "./health-events.js";
+import { MemoryConsumerOffsets, MemoryLogger, seedRunningGame } from "../../test/support/fakes.js";
+import {
+  HEALTH_EVENTS_OFFSET_LABEL,
+  HealthEventHandler,
+  healthEventsGroupStart,
+  parseHealthEvent,
+} from "./health-events.js";
 
 function setup() {
   const gm = createMemoryGameMaster({ now: "2026-01-01T10:30:00.000Z" });
@@ -234,5 +239,28 @@ describe("HealthEventHandler", () => {
     t.unitOfWork.faults.failNext("run", new Error("connection terminated"));
     await expect(t.event("g1", "probe_recovered", {}, "9-0")).rejects.toThrow();
     expect(t.offsets.offsets.get("gm:health")).toBe("8-0");
+  });
+});
+
+describe("healthEventsGroupStart", () => {
+  function legacy(saved: Record<string, string>) {
+    return {
+      load: async (label: string) => saved[label] ?? null,
+      save: async () => {},
+    };
+  }
+
+  it("starts a new group after the single reader's PostgreSQL offset, else its Redis one, else 0", async () => {
+    const postgres = new MemoryConsumerOffsets();
+    const redis = legacy({ [HEALTH_EVENTS_OFFSET_LABEL]: "5-0" });
+    expect(await healthEventsGroupStart(postgres)).toBe("0");
+    expect(await healthEventsGroupStart(postgres, legacy({}))).toBe("0");
+    expect(await healthEventsGroupStart(postgres, redis)).toBe("5-0");
+    postgres.offsets.set(HEALTH_EVENTS_OFFSET_LABEL, "9-3");
+    expect(await healthEventsGroupStart(postgres, redis)).toBe("9-3");
+    // Other consumers' offsets are not taken for GM's.
+    expect(
+      await healthEventsGroupStart(new MemoryConsumerOffsets(), legacy({ other: "7-0" })),
+    ).toBe("0");
   });
 });

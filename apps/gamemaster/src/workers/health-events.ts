@@ -1,8 +1,9 @@
 import {
+  type GroupClaimPass,
+  type GroupReader,
   type StreamEntry,
   type StreamOffsetStore,
-  type StreamReader,
-  startStreamReader,
+  startGroupReader,
 } from "@galaxy/redisconn";
 import type { Redis } from "ioredis";
 import {
@@ -22,7 +23,11 @@ import type { ConsumerOffsetStore, TransactionStores, UnitOfWork } from "../port
 import { retryCompareAndSet } from "../services/record-write.js";
 import type { RuntimeNotifier } from "../services/runtime-notifier.js";
 
-/** Offset label of GM's reader of `runtime:health_events`. */
+/**
+ * Offset label of GM's single reader of `runtime:health_events` before the
+ * consumer group (decision 090): read once, to create the group where that
+ * reader stopped.
+ */
 export const HEALTH_EVENTS_OFFSET_LABEL = "gamemaster:health_events";
 
 /** A decoded `runtime:health_events` entry (docs/reference.md#streams). */
@@ -86,10 +91,11 @@ export interface HealthEventHandlerDeps {
   clock: Clock;
   logger: Logger;
   /**
-   * Offset label saved in the transaction of each entry (the single reader
-   * of today). A consumer-group reader leaves it out and acknowledges the
-   * entry after {@link HealthEventHandler.handle} resolved instead; the
-   * per-game last-applied id keeps a redelivery from applying twice.
+   * Offset label saved in the transaction of each entry (a single reader
+   * that keeps its position in PostgreSQL). GM's consumer group leaves it
+   * out and acknowledges the entry after {@link HealthEventHandler.handle}
+   * resolved instead; the per-game last-applied id keeps a redelivery from
+   * applying twice (decision 090).
    */
   offsetLabel?: string;
 }
@@ -102,13 +108,13 @@ export interface HealthEventHandlerDeps {
  * only when the summary or the status changed.
  *
  * Exactly once: the record change, its log entry, its outbox rows, the
- * game's `last_health_event_id` and the consumer offset commit in ONE
- * transaction. An entry at or below the game's last applied id changes
- * nothing (`stale`: counted and logged), so a replay, a redelivery or an
- * out-of-order entry never moves the status back. Malformed entries,
- * unknown games and terminal runtimes are logged, counted and skipped (their
- * offset still moves). A database failure throws and nothing commits, so the
- * reader retries the same entry.
+ * game's `last_health_event_id` (and the offset, when `offsetLabel` is set)
+ * commit in ONE transaction. An entry at or below the game's last applied id
+ * changes nothing (`stale`: counted and logged), so a replay, a redelivery
+ * or an out-of-order entry never moves the status back. Malformed entries,
+ * unknown games and terminal runtimes are logged, counted and skipped (the
+ * call resolves, so the reader acknowledges them). A database failure throws
+ * and nothing commits, so the reader retries the same entry.
  */
 export class HealthEventHandler {
   constructor(private readonly deps: HealthEventHandlerDeps) {}
@@ -250,56 +256,86 @@ function scheduledAgain(record: RuntimeRecord, now: Date, logger: Logger): Date 
   }
 }
 
+/** Metrics of the health consumer's group reader. */
+export interface HealthEventsGroupTelemetry {
+  /** After each claim pass: entries claimed from idle replicas, the group's pending count. */
+  recordHealthEventsClaimPass(pass: GroupClaimPass): void;
+}
+
 /** Options of {@link startHealthEventsConsumer}. */
 export interface HealthEventsConsumerOptions {
-  /** A dedicated connection (XREAD BLOCK); the reader owns and closes it. */
+  /**
+   * A dedicated connection (XREADGROUP BLOCK); the reader owns and closes
+   * it. Also used for the legacy Redis offset (read before the first
+   * blocking read).
+   */
   redis: Redis;
-  /** Where the handler saves the offset (PostgreSQL, in each entry's transaction). */
+  /** The single reader's offset in PostgreSQL: where a missing group starts. */
   offsets: ConsumerOffsetStore;
   /**
-   * Offsets of an older GM that kept them in Redis: read once when
-   * PostgreSQL has none yet, so an upgrade does not replay the whole stream.
+   * Offsets of an even older GM that kept them in Redis: read when
+   * PostgreSQL has none, so an upgrade does not replay the whole stream.
    */
   legacyOffsets?: StreamOffsetStore;
   stream: string;
-  /** Must save its offset under `label` (see {@link HealthEventHandlerDeps.offsetLabel}). */
+  /** Consumer group shared by every replica. */
+  group: string;
+  /** This replica's consumer name (its instance id). */
+  consumer: string;
+  /** Applies the entries; without an `offsetLabel` (the group keeps the position). */
   handler: HealthEventHandler;
   logger: Logger;
-  label?: string;
+  telemetry?: HealthEventsGroupTelemetry;
+  /** Pending this long with another replica → claimed; default 30 s. */
+  claimIdleMs?: number;
+  claimIntervalMs?: number;
   blockMs?: number;
   retryDelayMs?: number;
 }
 
 /**
- * Starts the `runtime:health_events` consumer: redisconn's blocking reader
- * starting after the offset stored in PostgreSQL under
- * {@link HEALTH_EVENTS_OFFSET_LABEL}, entries applied in order. The reader's
- * own "save after handle" is a no-op: the handler moved the offset in the
- * transaction that applied the entry. With no saved offset the whole
- * (retention-bounded) stream is read; the per-game last-applied id makes
- * entries applied before harmless.
+ * Where a new consumer group starts: after the entry the single reader of
+ * earlier versions saved (PostgreSQL, else the older Redis key), so an
+ * upgrade neither replays nor skips; `0` (the whole retention-bounded
+ * stream, harmless by the per-game guard) when there is none.
  */
-export function startHealthEventsConsumer(options: HealthEventsConsumerOptions): StreamReader {
-  const label = options.label ?? HEALTH_EVENTS_OFFSET_LABEL;
-  const offsets: StreamOffsetStore = {
-    async load(name) {
-      const saved = await options.offsets.load(name);
-      if (saved !== null || options.legacyOffsets === undefined) {
-        return saved;
-      }
-      return options.legacyOffsets.load(name);
-    },
-    async save() {},
-  };
-  return startStreamReader({
+export async function healthEventsGroupStart(
+  offsets: ConsumerOffsetStore,
+  legacyOffsets?: StreamOffsetStore,
+): Promise<string> {
+  const saved = await offsets.load(HEALTH_EVENTS_OFFSET_LABEL);
+  if (saved !== null) {
+    return saved;
+  }
+  return (await legacyOffsets?.load(HEALTH_EVENTS_OFFSET_LABEL)) ?? "0";
+}
+
+/**
+ * Starts the `runtime:health_events` consumer (decision 090): redisconn's
+ * group reader in the group shared by every replica, consumer name = the
+ * instance id, so each entry is applied by one replica. An entry is
+ * acknowledged after {@link HealthEventHandler.handle} committed it; a
+ * database failure leaves it pending and it is retried. An entry a dead
+ * replica left pending is claimed after `claimIdleMs` and applied here; one
+ * applied before (the replica died between its commit and its XACK) or
+ * older than what the game has seen since is `stale` and changes nothing.
+ */
+export function startHealthEventsConsumer(options: HealthEventsConsumerOptions): GroupReader {
+  const { telemetry } = options;
+  return startGroupReader({
     redis: options.redis,
     stream: options.stream,
-    label,
-    offsets,
-    startId: "0",
+    group: options.group,
+    consumer: options.consumer,
+    startId: () => healthEventsGroupStart(options.offsets, options.legacyOffsets),
     logger: options.logger,
+    ...(options.claimIdleMs === undefined ? {} : { claimIdleMs: options.claimIdleMs }),
+    ...(options.claimIntervalMs === undefined ? {} : { claimIntervalMs: options.claimIntervalMs }),
     ...(options.blockMs === undefined ? {} : { blockMs: options.blockMs }),
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    ...(telemetry === undefined
+      ? {}
+      : { onClaimPass: (pass: GroupClaimPass) => telemetry.recordHealthEventsClaimPass(pass) }),
     handle: async (entry) => {
       await options.handler.handle(entry);
     },

@@ -8,11 +8,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import { LeaseRecovery } from "../services/turn-engine/recover.js";
 import type { GameMasterAdapters, GameMasterServices } from "../wiring.js";
-import {
-  HEALTH_EVENTS_OFFSET_LABEL,
-  HealthEventHandler,
-  startHealthEventsConsumer,
-} from "./health-events.js";
+import { HealthEventHandler, startHealthEventsConsumer } from "./health-events.js";
 import { OutboxRelay, type OutboxRelayHooks } from "./outbox-relay.js";
 import { startRecoveryLoop } from "./recovery.js";
 import { SchedulerTicker } from "./scheduler.js";
@@ -49,7 +45,8 @@ export interface WorkerContext {
  *    starts; start-up waits for its first sweep at most twice the engine
  *    timeout; then every GAMEMASTER_RECOVERY_INTERVAL, on every instance.
  * 2. The scheduler ticker.
- * 3. The runtime:health_events consumer on its own Redis connection.
+ * 3. The runtime:health_events consumer on its own Redis connection, one
+ *    consumer of the group all replicas share.
  * 4. The outbox relay, woken by LISTEN/NOTIFY and polling as a fallback.
  *    It starts first, so that events committed before a crash go out while
  *    the recovery still runs, and stops last.
@@ -116,22 +113,25 @@ export async function startWorkers(ctx: WorkerContext): Promise<void> {
   lifecycle.onShutdown("scheduler", () => scheduler.stop(), { first: true });
 
   const healthLogger = ctx.logger.child({ worker: "health_events" });
+  const healthReader = ctx.openRedis("health-events-reader");
+  // One consumer group for every replica (decision 090); the offsets are
+  // read only to create a missing group where the single reader stopped.
   const healthEvents = startHealthEventsConsumer({
-    redis: ctx.openRedis("health-events-reader"),
+    redis: healthReader,
     offsets: adapters.consumerOffsets,
-    // An older GM kept the offset in Redis; read once when PostgreSQL has none.
-    legacyOffsets: createStreamOffsetStore(
-      ctx.openRedis("health-events-offsets", { commandTimeoutMs: 2_000 }),
-    ),
+    legacyOffsets: createStreamOffsetStore(healthReader),
     stream: config.streams.healthEvents,
+    group: config.healthEventsConsumer.group,
+    consumer: config.instanceId,
+    claimIdleMs: config.healthEventsConsumer.claimIdleMs,
     handler: new HealthEventHandler({
       unitOfWork: adapters.unitOfWork,
       notifier: services.notifier,
       telemetry: metrics,
       clock,
       logger: healthLogger,
-      offsetLabel: HEALTH_EVENTS_OFFSET_LABEL,
     }),
+    telemetry: metrics,
     logger: healthLogger,
   });
   lifecycle.onShutdown("health events consumer", () => healthEvents.stop());
