@@ -113,6 +113,12 @@ export interface ReplicaSoakReport {
     boundMs: number;
   };
   mismatches: TurnMismatch[];
+  /**
+   * Turn entries of operation_log by kind, outcome, error code and (when it is not a scheduler
+   * tick or an admin call) source_ref: how many turns recovery settled, how many outcomes were
+   * discarded or refused. Informational; the checks above decide.
+   */
+  opLogSummary: Record<string, number>;
   snapshotDuplicates: { gameId: string; turn: number; count: number }[];
   snapshotGaps: { gameId: string; turn: number }[];
   intentDuplicates: { gameId: string; turn: number; count: number }[];
@@ -649,6 +655,27 @@ export async function runReplicaSoak(options: ReplicaSoakOptions = {}): Promise<
         GROUP BY game_id`,
     );
     const opTurns = new Map(opLog.rows.map((row) => [row.game_id, row.n]));
+    const summary = await db.query<{
+      op_kind: string;
+      outcome: string;
+      error_code: string;
+      source_ref: string;
+      n: number;
+    }>(
+      `SELECT op_kind, outcome, error_code,
+              CASE WHEN source_ref LIKE 'tick:%' THEN '' ELSE source_ref END AS source_ref,
+              count(*)::int AS n
+         FROM gamemaster.operation_log
+        WHERE op_kind IN ('turn_generation', 'force_next_turn')
+        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+    );
+    const opLogSummary: Record<string, number> = {};
+    for (const row of summary.rows) {
+      const key = [row.op_kind, row.outcome, row.error_code, row.source_ref]
+        .filter((part) => part !== "")
+        .join(" ");
+      opLogSummary[key] = row.n;
+    }
     const gmTurns = new Map(gm.rows.map((row) => [row.game_id, row.current_turn]));
     const mismatches: TurnMismatch[] = [];
     let turns = 0;
@@ -794,6 +821,7 @@ export async function runReplicaSoak(options: ReplicaSoakOptions = {}): Promise<
         boundMs,
       },
       mismatches,
+      opLogSummary,
       snapshotDuplicates: snapshotTally.duplicates,
       snapshotGaps: snapshotTally.gaps,
       intentDuplicates: intentTally.duplicates,
@@ -853,6 +881,10 @@ export function formatReplicaSoakReport(report: ReplicaSoakReport): string[] {
       .slice(0, 20)
       .map(show)
       .concat(items.length > 20 ? [`  … ${items.length - 20} more`] : []);
+  lines.push("operation_log turn entries:");
+  for (const [key, count] of Object.entries(report.opLogSummary)) {
+    lines.push(`  ${key}: ${count}`);
+  }
   lines.push(`turn count mismatches: ${report.mismatches.length}`);
   lines.push(
     ...first(
