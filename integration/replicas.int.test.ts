@@ -297,7 +297,8 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
     );
     expect(forced.status).toBe(409);
     expect(forced.body.error?.code).toBe("conflict");
-    expect(forced.body.error?.message).toMatch(/already being generated/);
+    // soft: the turn checks below still run when only the wording differs
+    expect.soft(forced.body.error?.message).toMatch(/already being generated/);
     // The refusal took nothing from C: the turn is still C's.
     expect(await gmRuntime(stack, gameId)).toMatchObject({ status: "generation_in_progress" });
 

@@ -137,6 +137,8 @@ const ENGINE_VERSION = { version: "1.0.0", image_ref: "galaxy/game:1.0.0" };
 /** Every minute: the shortest schedule cron allows (five fields, no seconds). */
 const SCHEDULE = "* * * * *";
 const TAIL_CHARS = 64 * 1024;
+/** Calls the engine stub keeps per game; a full log means the turn calls cannot be counted. */
+const ENGINE_CALLS_LIMIT = 20_000;
 /** The engine call of a recovery (`/admin/status`) is bounded by GAMEMASTER_ENGINE_TIMEOUT. */
 const ENGINE_TIMEOUT_MS = 2_000;
 
@@ -381,8 +383,9 @@ export async function runReplicaSoak(options: ReplicaSoakOptions = {}): Promise<
     const engineProcess = Child.start("engine-stub", ENGINE_DIR, entryArgs(o.launcher), {
       ENGINE_STUB_HTTP_PORT: String(enginePort),
       ENGINE_STUB_HTTP_HOST: "127.0.0.1",
-      // Every turn call of the run stays listed: the audit counts them.
-      ENGINE_STUB_CALLS_LIMIT: "1000000",
+      // Every turn call of the run stays listed: the audit counts them. (Each game's log is a
+      // preallocated ring: a million per game would cost gigabytes.)
+      ENGINE_STUB_CALLS_LIMIT: String(ENGINE_CALLS_LIMIT),
       LOG_LEVEL: "warn",
     });
     engine = engineProcess;
@@ -684,6 +687,9 @@ export async function runReplicaSoak(options: ReplicaSoakOptions = {}): Promise<
       const state = (await status.json()) as { turn: number };
       const listed = await fetch(`${engineUrl}/games/${gameId}/_stub/calls`);
       const { calls } = (await listed.json()) as { calls: { method: string; path: string }[] };
+      if (calls.length >= ENGINE_CALLS_LIMIT) {
+        violations.push(`${gameId}: the engine stub's call log overflowed; turn calls not counted`);
+      }
       const engineTurnCalls = calls.filter(
         (entry) => entry.method === "POST" && entry.path === "/api/v1/admin/turn",
       ).length;
