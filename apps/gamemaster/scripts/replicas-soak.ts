@@ -37,8 +37,15 @@ const launcher = env.SOAK_LAUNCHER === "dist" ? "dist" : "source";
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 const abort = new AbortController();
+let interruptedAt = 0;
 process.on("SIGINT", () => {
-  if (abort.signal.aborted) process.exit(130);
+  // Run through `pnpm soak:replicas`, one ctrl-C arrives twice: from the terminal and relayed by
+  // the tsx wrapper a few ms later. Only a second press, later, forces the exit.
+  if (abort.signal.aborted) {
+    if (Date.now() - interruptedAt > 1_000) process.exit(130);
+    return;
+  }
+  interruptedAt = Date.now();
   log("interrupted: stopping the processes and dropping the database (ctrl-C again to force)");
   abort.abort();
 });
@@ -66,7 +73,8 @@ try {
   for (const line of formatReplicaSoakReport(report)) log(line);
   process.exit(report.violations.length === 0 ? 0 : 1);
 } catch (error) {
-  if (error instanceof ReplicaSoakAborted) {
+  // ctrl-C also reaches the children, so a set-up step can fail first.
+  if (error instanceof ReplicaSoakAborted || abort.signal.aborted) {
     log("soak aborted; everything it started is stopped");
     process.exit(130);
   }
