@@ -59,7 +59,7 @@ describe("loadConfig", () => {
       rtmBaseUrl: "http://rtm:8082",
       rtmTimeoutMs: 30_000,
       engine: { timeoutMs: 5_000, turnTimeoutMs: 60_000 },
-      scheduler: { intervalMs: 1_000, concurrency: 16 },
+      scheduler: { intervalMs: 1_000, concurrency: 16, leaseMs: 15_000, recoveryIntervalMs: 2_000 },
       membershipCache: { ttlMs: 30_000, maxGames: 10_000 },
       lobbyTimeoutMs: 2_000,
       runtimeCacheTtlMs: 5_000,
@@ -127,12 +127,19 @@ describe("loadConfig", () => {
       GAMEMASTER_LOG_LEVEL: "DEBUG",
       GAMEMASTER_SHUTDOWN_TIMEOUT: "5s",
       GAMEMASTER_MAX_BODY_BYTES: "2048",
+      GAMEMASTER_TURN_LEASE: "9s",
+      GAMEMASTER_RECOVERY_INTERVAL: "500ms",
     });
     expect(config.httpPort).toBe(9090);
     expect(config.postgres.maxConnections).toBe(4);
     expect(config.redis.keyPrefix).toBe("test:");
     expect(config.engine).toEqual({ timeoutMs: 750, turnTimeoutMs: 120_000 });
-    expect(config.scheduler).toEqual({ intervalMs: 250, concurrency: 3 });
+    expect(config.scheduler).toEqual({
+      intervalMs: 250,
+      concurrency: 3,
+      leaseMs: 9_000,
+      recoveryIntervalMs: 500,
+    });
     expect(config.membershipCache).toEqual({ ttlMs: 90_000, maxGames: 50 });
     expect(config.lobbyTimeoutMs).toBe(300);
     expect(config.runtimeCacheTtlMs).toBe(0);

@@ -136,6 +136,11 @@ const envSchema = z.object({
   GAMEMASTER_ENGINE_TURN_TIMEOUT: duration("60s"),
   GAMEMASTER_SCHEDULER_INTERVAL: duration("1s", { min: 10 }),
   GAMEMASTER_SCHEDULER_CONCURRENCY: integer(16, 1, 10_000),
+  // How long a claimed turn stays this instance's without a renewal; an
+  // instance that died loses its games to the others after this.
+  GAMEMASTER_TURN_LEASE: duration("15s", { min: 300 }),
+  // How often every instance looks for expired leases (and abandoned registrations).
+  GAMEMASTER_RECOVERY_INTERVAL: duration("2s", { min: 10 }),
   GAMEMASTER_MEMBERSHIP_CACHE_TTL: duration("30s", { min: 0 }),
   GAMEMASTER_MEMBERSHIP_CACHE_MAX_GAMES: integer(10_000, 1, 10_000_000),
   GAMEMASTER_LOBBY_TIMEOUT: duration("2s"),
@@ -179,7 +184,14 @@ export interface GameMasterConfig {
   /** Deadline of one RTM call (stop waits for the container to exit). */
   rtmTimeoutMs: number;
   engine: { timeoutMs: number; turnTimeoutMs: number };
-  scheduler: { intervalMs: number; concurrency: number };
+  scheduler: {
+    intervalMs: number;
+    concurrency: number;
+    /** `GAMEMASTER_TURN_LEASE`: life of a claim without renewal (renewed every third of it). */
+    leaseMs: number;
+    /** `GAMEMASTER_RECOVERY_INTERVAL`: pause between two sweeps for expired leases. */
+    recoveryIntervalMs: number;
+  };
   membershipCache: { ttlMs: number; maxGames: number };
   /** Deadline of one Lobby call (a membership-cache miss). */
   lobbyTimeoutMs: number;
@@ -277,6 +289,8 @@ export function loadConfig(
     scheduler: {
       intervalMs: e.GAMEMASTER_SCHEDULER_INTERVAL,
       concurrency: e.GAMEMASTER_SCHEDULER_CONCURRENCY,
+      leaseMs: e.GAMEMASTER_TURN_LEASE,
+      recoveryIntervalMs: e.GAMEMASTER_RECOVERY_INTERVAL,
     },
     membershipCache: {
       ttlMs: e.GAMEMASTER_MEMBERSHIP_CACHE_TTL,

@@ -195,6 +195,12 @@ export async function startGameMaster(
     metrics,
     clock,
     membershipCache: config.membershipCache,
+    leases: {
+      owner: config.instanceId,
+      leaseMs: config.scheduler.leaseMs,
+      engineTimeoutMs: config.engine.timeoutMs,
+    },
+    logger,
   });
   // The other replicas' invalidations (decision 080), heard before this
   // replica serves anything.

@@ -30,12 +30,14 @@ import type { Clock } from "./ports/clock.js";
 import type { EngineClient } from "./ports/engine-client.js";
 import type { EngineVersionStore } from "./ports/engine-version-store.js";
 import type { LobbyClient } from "./ports/lobby-client.js";
-import type { Logger } from "./ports/logger.js";
+import { type Logger, noopLogger } from "./ports/logger.js";
+import type { MembershipCacheTelemetry } from "./ports/membership.js";
 import type { OperationLog } from "./ports/operation-log.js";
 import type { OutboxSource, StreamBatchPublisher } from "./ports/outbox.js";
 import type { PlayerMappingStore } from "./ports/player-mapping-store.js";
 import type { RtmClient } from "./ports/rtm-client.js";
 import type { RuntimeRecordStore } from "./ports/runtime-record-store.js";
+import type { Telemetry, TurnEngineTelemetry } from "./ports/telemetry.js";
 import type { ConsumerOffsetStore, UnitOfWork } from "./ports/unit-of-work.js";
 import { BanishRaceService } from "./services/banish-race.js";
 import { EngineVersionService } from "./services/engine-versions.js";
@@ -79,6 +81,20 @@ export interface GameMasterAdapters {
   /** Runtime Manager stop / patch (admin operations). */
   rtm: RtmClient;
 }
+
+/**
+ * The adapters the services are built on; the outbox relay and the stream
+ * consumers take the others. Tests hand {@link createServices} fakes of these
+ * ports (test/support/app-harness.ts) and so assemble the services exactly as
+ * the process does.
+ */
+export type ServiceAdapters = Omit<
+  GameMasterAdapters,
+  "outbox" | "streamPublisher" | "consumerOffsets"
+>;
+
+/** The business metrics the services record (the process passes its GameMasterMetrics). */
+export type ServiceTelemetry = Telemetry & MembershipCacheTelemetry & TurnEngineTelemetry;
 
 /** Every service. Later features (turn generation, admin ops, hot path) add theirs here. */
 export interface GameMasterServices {
@@ -186,11 +202,22 @@ export function createAdapters(input: {
 
 /** Builds the services over the adapters. */
 export function createServices(input: {
-  adapters: GameMasterAdapters;
-  metrics: GameMasterMetrics;
+  adapters: ServiceAdapters;
+  metrics: ServiceTelemetry;
   clock: Clock;
-  /** TTL and size of the membership cache (`config.membershipCache`). */
-  membershipCache: { ttlMs: number; maxGames: number };
+  /**
+   * TTL and size of the membership cache (`config.membershipCache`); `now`
+   * (monotonic ms, default `performance.now`) lets tests move its time.
+   */
+  membershipCache: { ttlMs: number; maxGames: number; now?: () => number };
+  /**
+   * The claims this instance takes (docs/flows.md#turn-claims-and-leases):
+   * its id and `GAMEMASTER_TURN_LEASE`; a registration's claim also covers
+   * the engine's init timeout. Default: a single instance named
+   * `gamemaster` with 15 s leases (unit tests).
+   */
+  leases?: { owner: string; leaseMs: number; engineTimeoutMs: number };
+  logger?: Logger;
 }): GameMasterServices {
   const { adapters, metrics, clock } = input;
   const memberships = new MembershipCache({
@@ -199,6 +226,7 @@ export function createServices(input: {
     maxGames: input.membershipCache.maxGames,
     telemetry: metrics,
     invalidations: adapters.cacheInvalidations,
+    ...(input.membershipCache.now === undefined ? {} : { now: input.membershipCache.now }),
   });
   const notifier = new RuntimeNotifier({
     telemetry: metrics,
@@ -215,7 +243,11 @@ export function createServices(input: {
       return active;
     },
   });
+  const leases = input.leases ?? { owner: "gamemaster", leaseMs: 15_000, engineTimeoutMs: 5_000 };
   const turnGeneration = new TurnGenerationService({
+    logger: input.logger ?? noopLogger,
+    owner: leases.owner,
+    leaseMs: leases.leaseMs,
     runtimeRecords: adapters.runtimeRecords,
     playerMappings: adapters.playerMappings,
     operationLog: adapters.operationLog,
@@ -235,6 +267,8 @@ export function createServices(input: {
       unitOfWork: adapters.unitOfWork,
       telemetry: metrics,
       clock,
+      lease: { owner: leases.owner, ms: leases.leaseMs + leases.engineTimeoutMs },
+      lobby: adapters.lobby,
     }),
     runtimes: new RuntimeQueryService({ runtimeRecords: adapters.runtimeRecords }),
     schedulePreview: new SchedulePreviewService({ runtimeRecords: adapters.runtimeRecords, clock }),

@@ -181,13 +181,13 @@ describe("player hot path through GM, the engine stub and a Lobby", () => {
   });
 
   async function setStatus(from: RuntimeStatus, to: RuntimeStatus): Promise<void> {
-    const changed = await t.gm.adapters.runtimeRecords.updateStatus({
+    const changed = await t.gm.adapters.runtimeRecords.compareAndSet({
       gameId: "hp-1",
-      from,
+      expected: { status: from },
       to,
       now: new Date(),
     });
-    expect(changed).toBe(true);
+    expect(changed).not.toBeNull();
   }
 
   it("answers 409 runtime_not_running from the moment the turn cutoff CAS returns, then accepts again", async () => {

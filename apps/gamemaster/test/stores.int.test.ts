@@ -80,31 +80,63 @@ describe("PostgresRuntimeRecordStore", () => {
     expect((await failure(records.insert(record("g1")))).code).toBe("conflict");
   });
 
-  it("CAS: updates status and patch only from the expected status", async () => {
+  it("CAS: writes status and patch only from the expected status and returns the row as written", async () => {
     await records.insert(record("g1"));
     const t1 = new Date("2026-01-01T10:00:01.000Z");
     const next = new Date("2026-01-01T11:00:00.000Z");
-    expect(
-      await records.updateStatus({
-        gameId: "g1",
-        from: "starting",
-        to: "running",
-        patch: { currentTurn: 0, startedAt: t1, nextGenerationAt: next },
-        now: t1,
-      }),
-    ).toBe(true);
-    expect(await records.get("g1")).toMatchObject({
+    const written = await records.compareAndSet({
+      gameId: "g1",
+      expected: { status: "starting" },
+      to: "running",
+      patch: { currentTurn: 0, startedAt: t1, nextGenerationAt: next },
+      now: t1,
+    });
+    expect(written).toMatchObject({
       status: "running",
       startedAt: t1,
       nextGenerationAt: next,
       updatedAt: t1,
     });
+    expect(await records.get("g1")).toEqual(written);
     expect(
-      await records.updateStatus({ gameId: "g1", from: "starting", to: "running", now: t1 }),
-    ).toBe(false);
+      await records.compareAndSet({
+        gameId: "g1",
+        expected: { status: "starting" },
+        to: "running",
+        now: t1,
+      }),
+    ).toBeNull();
     expect(
-      await records.updateStatus({ gameId: "nope", from: "starting", to: "running", now: t1 }),
-    ).toBe(false);
+      await records.compareAndSet({
+        gameId: "nope",
+        expected: { status: "starting" },
+        to: "running",
+        now: t1,
+      }),
+    ).toBeNull();
+    expect(await records.get("g1")).toEqual(written);
+  });
+
+  it("CAS without a new status writes the patch and leaves the status alone", async () => {
+    await records.insert(record("g1", "running"));
+    const now = new Date("2026-01-01T12:00:00.000Z");
+    expect(
+      await records.compareAndSet({
+        gameId: "g1",
+        expected: { status: "running" },
+        patch: { engineHealth: "healthy" },
+        now,
+      }),
+    ).toMatchObject({ status: "running", engineHealth: "healthy", updatedAt: now });
+    expect(
+      await records.compareAndSet({
+        gameId: "g1",
+        expected: { status: "stopped" },
+        patch: { skipNextTick: true },
+        now,
+      }),
+    ).toBeNull();
+    expect(await records.get("g1")).toMatchObject({ engineHealth: "healthy", skipNextTick: false });
   });
 
   it("CAS race: of two concurrent callers exactly one wins", async () => {
@@ -112,13 +144,14 @@ describe("PostgresRuntimeRecordStore", () => {
       const gameId = `race-${round}`;
       await records.insert(record(gameId, "running"));
       const now = new Date();
+      const expected = { status: "running" } as const;
       // Two different connections race the same expected status.
       const results = await Promise.all([
-        records.updateStatus({ gameId, from: "running", to: "generation_in_progress", now }),
-        records.updateStatus({ gameId, from: "running", to: "stopped", now }),
+        records.compareAndSet({ gameId, expected, to: "generation_in_progress", now }),
+        records.compareAndSet({ gameId, expected, to: "stopped", now }),
       ]);
-      expect(results.filter(Boolean)).toHaveLength(1);
-      const winner = results[0] ? "generation_in_progress" : "stopped";
+      expect(results.filter((row) => row !== null)).toHaveLength(1);
+      const winner = results[0] !== null ? "generation_in_progress" : "stopped";
       expect((await records.get(gameId))?.status).toBe(winner);
     }
   });
@@ -128,27 +161,99 @@ describe("PostgresRuntimeRecordStore", () => {
     const now = new Date();
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        records.updateStatus({ gameId: "crowd", from: "running", to: "stopped", now }),
+        records.compareAndSet({
+          gameId: "crowd",
+          expected: { status: "running" },
+          to: "stopped",
+          now,
+        }),
       ),
     );
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.filter((row) => row !== null)).toHaveLength(1);
   });
 
-  it("updates other columns, optionally guarded by a status", async () => {
-    await records.insert(record("g1", "running"));
+  describe("CAS guards beyond the status", () => {
     const now = new Date("2026-01-01T12:00:00.000Z");
-    expect(await records.update({ gameId: "g1", patch: { engineHealth: "healthy" }, now })).toBe(
-      true,
-    );
-    expect(
-      await records.update({
+    const guarded = {
+      ...record("g1", "running"),
+      currentTurn: 3,
+      nextGenerationAt: new Date("2026-01-01T11:00:00.250Z"),
+      skipNextTick: true,
+      lastHealthEventId: "1767225600000-3",
+    };
+
+    /** A CAS on g1 from running with `expected` added; whether it won. */
+    async function wins(
+      expected: Omit<Parameters<typeof records.compareAndSet>[0]["expected"], "status">,
+    ): Promise<boolean> {
+      const written = await records.compareAndSet({
         gameId: "g1",
-        patch: { skipNextTick: true },
-        expectedStatus: "stopped",
+        expected: { status: "running", ...expected },
+        patch: { engineHealth: `won ${JSON.stringify(expected)}` },
         now,
-      }),
-    ).toBe(false);
-    expect(await records.get("g1")).toMatchObject({ engineHealth: "healthy", skipNextTick: false });
+      });
+      return written !== null;
+    }
+
+    beforeEach(async () => {
+      await records.insert(guarded);
+    });
+
+    it("next_generation_at: compared at millisecond precision", async () => {
+      // Written by SQL with microseconds: GM reads back (and expects) .250 ms.
+      await database.pool.query(
+        "UPDATE gamemaster.runtime_records SET next_generation_at = '2026-01-01T11:00:00.250789Z' WHERE game_id = 'g1'",
+      );
+      const read = await records.get("g1");
+      expect(read?.nextGenerationAt).toEqual(new Date("2026-01-01T11:00:00.250Z"));
+      expect(await wins({ nextGenerationAt: new Date("2026-01-01T11:00:00.251Z") })).toBe(false);
+      expect(await wins({ nextGenerationAt: new Date("2026-01-01T11:00:00.249Z") })).toBe(false);
+      expect(await wins({ nextGenerationAt: null })).toBe(false);
+      expect(await wins({ nextGenerationAt: read?.nextGenerationAt ?? null })).toBe(true);
+    });
+
+    it("next_generation_at: null expects IS NULL", async () => {
+      await database.pool.query(
+        "UPDATE gamemaster.runtime_records SET next_generation_at = NULL WHERE game_id = 'g1'",
+      );
+      expect(await wins({ nextGenerationAt: guarded.nextGenerationAt })).toBe(false);
+      expect(await wins({ nextGenerationAt: null })).toBe(true);
+    });
+
+    it("current_turn", async () => {
+      expect(await wins({ currentTurn: 2 })).toBe(false);
+      expect(await wins({ currentTurn: 4 })).toBe(false);
+      expect(await wins({ currentTurn: 3 })).toBe(true);
+    });
+
+    it("skip_next_tick", async () => {
+      expect(await wins({ skipNextTick: false })).toBe(false);
+      expect(await wins({ skipNextTick: true })).toBe(true);
+    });
+
+    it("last_health_event_id", async () => {
+      expect(await wins({ lastHealthEventId: "" })).toBe(false);
+      expect(await wins({ lastHealthEventId: "1767225600000-2" })).toBe(false);
+      expect(await wins({ lastHealthEventId: "1767225600000-3" })).toBe(true);
+    });
+
+    it("every guard given must hold; a loss writes nothing", async () => {
+      const all = {
+        nextGenerationAt: guarded.nextGenerationAt,
+        currentTurn: 3,
+        skipNextTick: true,
+        lastHealthEventId: "1767225600000-3",
+      };
+      expect(await wins({ ...all, currentTurn: 2 })).toBe(false);
+      expect(await wins({ ...all, skipNextTick: false })).toBe(false);
+      expect(await wins({ ...all, lastHealthEventId: "x" })).toBe(false);
+      expect(await wins({ ...all, nextGenerationAt: null })).toBe(false);
+      expect(await records.get("g1")).toEqual(guarded);
+      expect(await wins(all)).toBe(true);
+      expect(await records.get("g1")).toMatchObject({
+        engineHealth: expect.stringMatching(/^won /),
+      });
+    });
   });
 
   it("deletes a record together with its mappings", async () => {

@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryRuntimeStore } from "../../test/support/fakes.js";
-import { seedRunningGame } from "../../test/support/turn-fakes.js";
+import { MemoryRuntimeStore, seedRunningGame } from "../../test/support/fakes.js";
 import type { CacheInvalidation } from "../ports/cache-invalidation.js";
 import type { PlayerAccess, PlayerAccessStore } from "../ports/player-access.js";
 import {
@@ -53,12 +52,14 @@ describe("InvalidatingRuntimeRecordStore", () => {
 
   it("brackets every write with its game and tells whether it changed a row", async () => {
     expect(
-      await records.updateStatus({ gameId: "g1", from: "running", to: "stopped", now: NOW }),
-    ).toBe(true);
+      await records.compareAndSet({
+        gameId: "g1",
+        expected: { status: "running" },
+        to: "stopped",
+        now: NOW,
+      }),
+    ).toMatchObject({ status: "stopped" });
     // A lost compare-and-swap wrote nothing.
-    expect(
-      await records.updateStatus({ gameId: "g1", from: "running", to: "stopped", now: NOW }),
-    ).toBe(false);
     expect(
       await records.compareAndSet({
         gameId: "g1",
@@ -68,14 +69,17 @@ describe("InvalidatingRuntimeRecordStore", () => {
       }),
     ).toBeNull();
     expect(
-      await records.update({ gameId: "g1", patch: { engineHealth: "healthy" }, now: NOW }),
-    ).toBe(true);
+      await records.compareAndSet({
+        gameId: "g1",
+        expected: { status: "stopped" },
+        patch: { engineHealth: "healthy" },
+        now: NOW,
+      }),
+    ).toMatchObject({ status: "stopped", engineHealth: "healthy" });
     await records.deleteWithMappings("g1");
     expect(marks).toEqual([
       "begin g1",
       "end g1 changed",
-      "begin g1",
-      "end g1 same",
       "begin g1",
       "end g1 same",
       "begin g1",
@@ -107,9 +111,14 @@ describe("InvalidatingRuntimeRecordStore", () => {
   });
 
   it("ends a failed write and counts it as changed (it may have committed)", async () => {
-    inner.faults.failNext("update", new Error("connection lost"));
+    inner.faults.failNext("compareAndSet", new Error("connection lost"));
     await expect(
-      records.update({ gameId: "g1", patch: { engineHealth: "x" }, now: NOW }),
+      records.compareAndSet({
+        gameId: "g1",
+        expected: { status: "running" },
+        patch: { engineHealth: "x" },
+        now: NOW,
+      }),
     ).rejects.toThrow("connection lost");
     expect(marks).toEqual(["begin g1", "end g1 changed"]);
   });
@@ -139,9 +148,20 @@ describe("runtimeViewWriteHook", () => {
       runtimeViewWriteHook({ view, publisher: { publish: (message) => sent.push(message) } }),
     );
     expect((await view.getPlayerAccess("g1", "user-1"))?.status).toBe("running");
-    await store.updateStatus({ gameId: "g1", from: "running", to: "stopped", now: NOW });
+    await store.compareAndSet({
+      gameId: "g1",
+      expected: { status: "running" },
+      to: "stopped",
+      now: NOW,
+    });
     expect((await view.getPlayerAccess("g1", "user-1"))?.status).toBe("stopped");
-    await store.updateStatus({ gameId: "g1", from: "running", to: "finished", now: NOW });
+    // Lost: nothing to tell the other replicas.
+    await store.compareAndSet({
+      gameId: "g1",
+      expected: { status: "running" },
+      to: "finished",
+      now: NOW,
+    });
     expect(sent).toEqual([{ kind: "runtime", gameId: "g1" }]);
 
     await addRecord("g3");

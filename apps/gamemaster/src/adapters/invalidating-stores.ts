@@ -3,11 +3,11 @@ import type { RuntimeStatus } from "../domain/runtime-status.js";
 import type { CacheInvalidationPublisher } from "../ports/cache-invalidation.js";
 import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
 import type {
+  ClaimDueInput,
+  ClaimOneInput,
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
-  UpdateRecordInput,
-  UpdateStatusInput,
 } from "../ports/runtime-record-store.js";
 import type { PlayerAccessCache } from "./player-access-cache.js";
 
@@ -75,27 +75,27 @@ export class InvalidatingRuntimeRecordStore implements RuntimeRecordStore {
     return this.inner.countByStatus();
   }
 
+  listExpiredLeases(input: {
+    now: Date;
+    unleasedBefore: Date;
+    limit: number;
+    ownedBy?: string;
+  }): Promise<RuntimeRecord[]> {
+    return this.inner.listExpiredLeases(input);
+  }
+
+  listDueSkipped(now: Date, limit: number): Promise<RuntimeRecord[]> {
+    return this.inner.listDueSkipped(now, limit);
+  }
+
+  // Only the lease expiry moves; nothing the hot path reads.
+  renewLeases(tokens: readonly string[], leaseExpiresAt: Date): Promise<number> {
+    return this.inner.renewLeases(tokens, leaseExpiresAt);
+  }
+
   // Writes.
   insert(record: RuntimeRecord): Promise<void> {
     return bracket(this.hook, record.gameId, () => this.inner.insert(record), always);
-  }
-
-  updateStatus(input: UpdateStatusInput): Promise<boolean> {
-    return bracket(
-      this.hook,
-      input.gameId,
-      () => this.inner.updateStatus(input),
-      (won) => won,
-    );
-  }
-
-  update(input: UpdateRecordInput): Promise<boolean> {
-    return bracket(
-      this.hook,
-      input.gameId,
-      () => this.inner.update(input),
-      (won) => won,
-    );
   }
 
   compareAndSet(input: CompareAndSetInput): Promise<RuntimeRecord | null> {
@@ -107,8 +107,41 @@ export class InvalidatingRuntimeRecordStore implements RuntimeRecordStore {
     );
   }
 
-  deleteWithMappings(gameId: string): Promise<void> {
-    return bracket(this.hook, gameId, () => this.inner.deleteWithMappings(gameId), always);
+  deleteWithMappings(gameId: string, guard?: { leaseToken: string }): Promise<void> {
+    return bracket(this.hook, gameId, () => this.inner.deleteWithMappings(gameId, guard), always);
+  }
+
+  claim(input: ClaimOneInput): Promise<RuntimeRecord | null> {
+    return bracket(
+      this.hook,
+      input.gameId,
+      () => this.inner.claim(input),
+      (row) => row !== null,
+    );
+  }
+
+  /**
+   * Which games a batch claim takes is known only once it returned: the
+   * statement runs as a write of several games (nothing read meanwhile is
+   * cached), then each claimed game is announced on its own, so the other
+   * replicas drop just those games rather than their whole view.
+   */
+  async claimDue(input: ClaimDueInput): Promise<RuntimeRecord[]> {
+    this.hook.beginWrite(null);
+    let claimed: RuntimeRecord[] = [];
+    // A failed statement may still have committed: then every view goes.
+    let failed = true;
+    try {
+      claimed = await this.inner.claimDue(input);
+      failed = false;
+      return claimed;
+    } finally {
+      for (const record of claimed) {
+        this.hook.beginWrite(record.gameId);
+        this.hook.endWrite(record.gameId, true);
+      }
+      this.hook.endWrite(null, failed);
+    }
   }
 }
 

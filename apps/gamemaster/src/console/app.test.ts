@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTestApp, jsonRequest } from "../../test/support/app-harness.js";
-import { seedRunningGame } from "../../test/support/turn-fakes.js";
+import { seedRunningGame } from "../../test/support/fakes.js";
 import type { ApiFetch } from "./api.js";
 import { GameMasterApi } from "./api.js";
 import { ConsoleData, patchTargets } from "./data.js";
@@ -134,7 +134,7 @@ describe("console pages", () => {
     // The window now shows the POST's address; the refresh polls the game page instead.
     expect(html).toContain('data-live-src="/console/games/g1"');
     expect((await t.runtimes.get("g1"))?.currentEngineVersion).toBe("1.4.2");
-    expect(t.turnEngine.rtm.calls).toEqual([]);
+    expect(t.rtm.calls).toEqual([]);
   });
 
   it("refuses a cross-site form post before anything is called", async () => {
@@ -145,7 +145,7 @@ describe("console pages", () => {
     );
     expect(response.status).toBe(403);
     expect((await t.runtimes.get("g1"))?.status).toBe("running");
-    expect(t.turnEngine.rtm.calls).toEqual([]);
+    expect(t.rtm.calls).toEqual([]);
   });
 
   it("asks for confirmation before an action, with the input carried along", async () => {

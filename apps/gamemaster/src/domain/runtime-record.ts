@@ -27,7 +27,27 @@ export interface RuntimeRecord {
   lastPlayerStats: PlayerTurnStats[];
   /** Stream id of the last `runtime:health_events` entry applied ('' = none). */
   lastHealthEventId: string;
+  /**
+   * The claim of the turn or registration in flight (docs/decisions/085-gm-turn-claims-and-leases.md):
+   * the instance holding it, the token its writes guard on, until when, and
+   * what claimed it. Absent or null: nothing is in flight.
+   */
+  leaseOwner?: string | null;
+  leaseToken?: string | null;
+  leaseExpiresAt?: Date | null;
+  leaseTrigger?: LeaseTrigger | null;
 }
+
+/** What claimed a turn: a regular tick or an operator's force-next-turn. */
+export type LeaseTrigger = "scheduler" | "force";
+
+/** The lease columns cleared, for the write that settles an attempt. */
+export const RELEASED_LEASE = {
+  leaseOwner: null,
+  leaseToken: null,
+  leaseExpiresAt: null,
+  leaseTrigger: null,
+} as const satisfies Partial<RuntimeRecord>;
 
 /** Columns a CAS or an unconditional update may change besides the status. */
 export type RuntimeRecordPatch = Partial<
@@ -44,6 +64,10 @@ export type RuntimeRecordPatch = Partial<
     | "finishedAt"
     | "lastPlayerStats"
     | "lastHealthEventId"
+    | "leaseOwner"
+    | "leaseToken"
+    | "leaseExpiresAt"
+    | "leaseTrigger"
   >
 >;
 

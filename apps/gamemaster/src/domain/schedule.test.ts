@@ -2,6 +2,7 @@ import { parse } from "@galaxy/cronutil";
 import { describe, expect, it } from "vitest";
 import {
   afterRegularTick,
+  nextActivation,
   nextGenerationAt,
   planActivations,
   upcomingActivations,
@@ -188,5 +189,127 @@ describe("planActivations", () => {
       expect(entry.generatesTurn).toBe(decision.generate);
       state = { skipNextTick: decision.skipNextTick, nextGenerationAt: decision.nextGenerationAt };
     }
+  });
+});
+
+describe("nextActivation (one rule for every schedule move)", () => {
+  const hourly = "0 * * * *";
+  const t = (hhmm: string) => at(`2026-01-01T${hhmm}:00.000Z`);
+  type Row = [
+    string,
+    Parameters<typeof nextActivation>[0]["event"],
+    { recorded: Date | null; skip: boolean; cutoff?: Date; now: Date },
+    { next: Date | null; skip: boolean },
+  ];
+  const rows: Row[] = [
+    [
+      "scheduler turn: the activation after the tick",
+      { kind: "turn_generated", trigger: "scheduler" },
+      { recorded: t("11:00"), skip: false, now: t("11:00") },
+      { next: t("12:00"), skip: false },
+    ],
+    [
+      "scheduler turn that outlived the next tick: the first after now, no burst",
+      { kind: "turn_generated", trigger: "scheduler" },
+      { recorded: t("11:00"), skip: false, now: t("13:30") },
+      { next: t("14:00"), skip: false },
+    ],
+    [
+      "forced turn before T1: T1 stays, flagged for skipping",
+      { kind: "turn_generated", trigger: "force" },
+      { recorded: t("11:00"), skip: false, cutoff: t("10:20"), now: t("10:21") },
+      { next: t("11:00"), skip: true },
+    ],
+    [
+      "forced turn that ran past T1: T1 was its tick, the next one unflagged",
+      { kind: "turn_generated", trigger: "force" },
+      { recorded: t("11:00"), skip: false, cutoff: t("10:59"), now: t("11:01") },
+      { next: t("12:00"), skip: false },
+    ],
+    [
+      "forced turn of a game whose activation has passed: the first after the cutoff",
+      { kind: "turn_generated", trigger: "force" },
+      { recorded: t("09:00"), skip: false, cutoff: t("10:20"), now: t("10:21") },
+      { next: t("11:00"), skip: true },
+    ],
+    [
+      "failed scheduler turn: the schedule moves on as after a turn",
+      { kind: "turn_failed", trigger: "scheduler" },
+      { recorded: t("11:00"), skip: false, now: t("11:00") },
+      { next: t("12:00"), skip: false },
+    ],
+    [
+      "failed forced turn: nothing moves",
+      { kind: "turn_failed", trigger: "force" },
+      { recorded: t("11:00"), skip: true, now: t("10:30") },
+      { next: t("11:00"), skip: true },
+    ],
+    [
+      "skipped tick: the flag is cleared, the activation after the tick",
+      { kind: "tick_skipped" },
+      { recorded: t("11:00"), skip: true, now: t("11:00") },
+      { next: t("12:00"), skip: false },
+    ],
+    [
+      "skipped tick seen late: the first activation after now",
+      { kind: "tick_skipped" },
+      { recorded: t("11:00"), skip: true, now: t("12:10") },
+      { next: t("13:00"), skip: false },
+    ],
+    [
+      "resumed with the activation still ahead: kept, flag kept",
+      { kind: "resumed" },
+      { recorded: t("11:00"), skip: true, now: t("10:10") },
+      { next: t("11:00"), skip: true },
+    ],
+    [
+      "resumed after the activation passed: the first after now",
+      { kind: "resumed" },
+      { recorded: t("11:00"), skip: false, now: t("11:10") },
+      { next: t("12:00"), skip: false },
+    ],
+    [
+      "resumed without an activation: scheduled from now",
+      { kind: "resumed" },
+      { recorded: null, skip: false, now: t("11:10") },
+      { next: t("12:00"), skip: false },
+    ],
+  ];
+
+  it.each(rows)("%s", (_name, event, state, expected) => {
+    expect(
+      nextActivation({
+        schedule: hourly,
+        event,
+        recorded: state.recorded,
+        skipNextTick: state.skip,
+        ...(state.cutoff === undefined ? {} : { cutoff: state.cutoff }),
+        now: state.now,
+      }),
+    ).toEqual({ nextGenerationAt: expected.next, skipNextTick: expected.skip });
+  });
+
+  it("leaves an unparsable schedule unscheduled", () => {
+    expect(
+      nextActivation({
+        schedule: null,
+        event: { kind: "resumed" },
+        recorded: t("11:00"),
+        skipNextTick: true,
+        now: t("10:00"),
+      }),
+    ).toEqual({ nextGenerationAt: null, skipNextTick: false });
+  });
+
+  it("stops scheduling a schedule that never fires again", () => {
+    expect(
+      nextActivation({
+        schedule: "0 0 30 2 *",
+        event: { kind: "turn_generated", trigger: "scheduler" },
+        recorded: t("11:00"),
+        skipNextTick: false,
+        now: t("11:00"),
+      }),
+    ).toEqual({ nextGenerationAt: null, skipNextTick: false });
   });
 });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, jsonRequest } from "../../test/support/app-harness.js";
-import { seedRunningGame } from "../../test/support/turn-fakes.js";
+import { seedRunningGame } from "../../test/support/fakes.js";
 
 const registerBody = {
   engine_endpoint: "http://engine:8080/games/g1",

@@ -1,16 +1,13 @@
 import { GalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  createTurnEngineServices,
-  memoryStores,
-  seedRunningGame,
-  testContext,
-} from "../../test/support/turn-fakes.js";
+import { createMemoryGameMaster } from "../../test/support/app-harness.js";
+import { seedRunningGame, testContext } from "../../test/support/fakes.js";
 import type { RuntimeStatus } from "../domain/runtime-status.js";
 
 function setup() {
-  const stores = memoryStores("2026-01-01T10:30:00.000Z");
-  return { ...stores, ...createTurnEngineServices(stores) };
+  const gm = createMemoryGameMaster({ now: "2026-01-01T10:30:00.000Z" });
+  const { stopRuntime, patchRuntime, banishRace } = gm.services;
+  return { ...gm, stopRuntime, patchRuntime, banishRace };
 }
 
 type Setup = ReturnType<typeof setup>;
@@ -101,9 +98,9 @@ describe("stop", () => {
   it("follows the record when it moves between the RTM call and the CAS", async () => {
     await seedRunningGame(t.runtimes, "g1");
     t.rtm.during = async () => {
-      await t.runtimes.updateStatus({
+      await t.runtimes.compareAndSet({
         gameId: "g1",
-        from: "running",
+        expected: { status: "running" },
         to: "generation_in_progress",
         now: t.clock.now(),
       });
@@ -115,9 +112,9 @@ describe("stop", () => {
   it("answers conflict when the game finished between the RTM call and the CAS", async () => {
     await seedRunningGame(t.runtimes, "g1", { status: "generation_in_progress" });
     t.rtm.during = async () => {
-      await t.runtimes.updateStatus({
+      await t.runtimes.compareAndSet({
         gameId: "g1",
-        from: "generation_in_progress",
+        expected: { status: "generation_in_progress" },
         to: "finished",
         now: t.clock.now(),
       });

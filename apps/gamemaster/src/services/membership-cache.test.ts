@@ -1,6 +1,6 @@
 import { isGalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
-import { FakeLobby, lobbyDown } from "../../test/support/hot-path-fakes.js";
+import { FakeLobby, lobbyDown } from "../../test/support/fakes.js";
 import type { CacheInvalidation } from "../ports/cache-invalidation.js";
 import { createCacheInvalidationHandler } from "../wiring.js";
 import { MembershipCache } from "./membership-cache.js";

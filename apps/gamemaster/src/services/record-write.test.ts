@@ -7,10 +7,10 @@ import {
   MemoryOperationLog,
   MemoryRuntimeStore,
   MemoryUnitOfWork,
+  seedRunningGame,
 } from "../../test/support/fakes.js";
-import { seedRunningGame } from "../../test/support/turn-fakes.js";
 import type { CompareAndSetInput } from "../ports/runtime-record-store.js";
-import { writeExternalChange } from "./record-write.js";
+import { MAX_CAS_ATTEMPTS, retryCompareAndSet, writeExternalChange } from "./record-write.js";
 
 /** A store whose record changes status right before each of the first `moves` CAS calls. */
 class MovingStore extends MemoryRuntimeStore {
@@ -128,5 +128,48 @@ describe("writeExternalChange", () => {
       code: "conflict",
       message: "runtime kept changing while it was being patched",
     });
+  });
+});
+
+describe("retryCompareAndSet", () => {
+  it("runs the attempt again while it loses, and returns what the first settled attempt returns", async () => {
+    let calls = 0;
+    const result = await retryCompareAndSet(
+      async () => {
+        calls += 1;
+        return calls < 3 ? null : `settled after ${calls}`;
+      },
+      () => new Error("never"),
+    );
+    expect(result).toBe("settled after 3");
+    expect(calls).toBe(3);
+  });
+
+  it("gives up with the exhausted error after MAX_CAS_ATTEMPTS lost attempts", async () => {
+    let calls = 0;
+    await expect(
+      retryCompareAndSet(
+        async () => {
+          calls += 1;
+          return null;
+        },
+        () => new GalaxyError("conflict", "kept changing"),
+      ),
+    ).rejects.toMatchObject({ code: "conflict", message: "kept changing" });
+    expect(calls).toBe(MAX_CAS_ATTEMPTS);
+  });
+
+  it("lets an attempt refuse by throwing, without another try", async () => {
+    let calls = 0;
+    await expect(
+      retryCompareAndSet(
+        async () => {
+          calls += 1;
+          throw new GalaxyError("conflict", "runtime is finished");
+        },
+        () => new Error("never"),
+      ),
+    ).rejects.toMatchObject({ message: "runtime is finished" });
+    expect(calls).toBe(1);
   });
 });

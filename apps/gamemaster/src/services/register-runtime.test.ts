@@ -335,7 +335,7 @@ describe("RegisterRuntimeService — failures", () => {
 
   it("rolls back mappings and record when the CAS to running fails", async () => {
     const s = setup();
-    s.runtimes.faults.failNext("updateStatus", new Error("boom"));
+    s.runtimes.faults.failNext("compareAndSet", new Error("boom"));
     const error = await failure(s.service.execute(input, s.ctx)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(s.runtimes.records.size).toBe(0);

@@ -1,11 +1,18 @@
+import { randomUUID } from "node:crypto";
 import { GalaxyError } from "@galaxy/errors";
 import { type RegistrationMember, registrationProblems } from "../domain/registration.js";
-import type { PlayerMapping, PlayerTurnStats, RuntimeRecord } from "../domain/runtime-record.js";
+import {
+  type PlayerMapping,
+  type PlayerTurnStats,
+  RELEASED_LEASE,
+  type RuntimeRecord,
+} from "../domain/runtime-record.js";
 import { assertTransition } from "../domain/runtime-status.js";
 import { nextGenerationAt } from "../domain/schedule.js";
 import type { Clock } from "../ports/clock.js";
 import type { EngineClient, EngineState } from "../ports/engine-client.js";
 import type { EngineVersionStore } from "../ports/engine-version-store.js";
+import type { LobbyClient } from "../ports/lobby-client.js";
 import type { OperationLog } from "../ports/operation-log.js";
 import type { PlayerMappingStore } from "../ports/player-mapping-store.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
@@ -13,6 +20,7 @@ import type { Telemetry } from "../ports/telemetry.js";
 import type { UnitOfWork } from "../ports/unit-of-work.js";
 import { failureCode, failureMessage, operationEntry, recordOperation } from "./op-log.js";
 import type { OperationContext } from "./operation-context.js";
+import type { RegistrationRecoveryOutcome } from "./turn-engine/recover.js";
 
 /** A register-runtime request (docs/reference.md#register-runtime). */
 export interface RegisterRuntimeInput {
@@ -34,7 +42,20 @@ export interface RegisterRuntimeDeps {
   unitOfWork: UnitOfWork;
   telemetry: Telemetry;
   clock: Clock;
+  /**
+   * The claim a registration holds on its `starting` record, so that one
+   * abandoned by a dying instance is recovered by another
+   * (docs/flows.md#turn-claims-and-leases): this instance's id, and how
+   * long the claim lasts (the lease plus the engine's init timeout; it is
+   * not renewed).
+   */
+  lease?: { owner: string; ms: number };
+  /** Lobby's roster: recovery finishes a registration from it. */
+  lobby?: LobbyClient;
 }
+
+/** Claim of a registration when no lease is configured (unit tests). */
+const DEFAULT_REGISTRATION_LEASE_MS = 20_000;
 
 /** How far the flow got, which decides what a failure must undo. */
 type Stage = "before_insert" | "inserted";
@@ -44,6 +65,8 @@ class StepFailure extends Error {
   constructor(
     readonly error: unknown,
     readonly stage: Stage,
+    /** The claim on the inserted record, which a rollback guards on. */
+    readonly leaseToken?: string,
   ) {
     super("register-runtime step failed");
   }
@@ -140,8 +163,8 @@ export class RegisterRuntimeService {
     } catch (caught) {
       const failure =
         caught instanceof StepFailure ? caught : new StepFailure(caught, "before_insert");
-      if (failure.stage === "inserted") {
-        await this.rollback(input.gameId, logger);
+      if (failure.stage === "inserted" && failure.leaseToken !== undefined) {
+        await this.rollback(input.gameId, failure.leaseToken, logger);
       }
       const code = failureCode(failure.error);
       const message = failureMessage(failure.error);
@@ -231,77 +254,222 @@ export class RegisterRuntimeService {
       finishedAt: null,
       lastPlayerStats: [],
       lastHealthEventId: "",
+      leaseOwner: this.deps.lease?.owner ?? null,
+      leaseToken: randomUUID(),
+      leaseExpiresAt: new Date(
+        now.getTime() + (this.deps.lease?.ms ?? DEFAULT_REGISTRATION_LEASE_MS),
+      ),
+      leaseTrigger: null,
     };
+    const leaseToken = starting.leaseToken ?? "";
     // A conflict here is a concurrent register that won the insert: the row is
     // theirs, so this failure must not roll it back.
     await step("before_insert", () => runtimeRecords.insert(starting));
 
-    return step("inserted", async () => {
-      const state = await engine.init(
-        input.engineEndpoint,
-        input.members.map((member) => member.raceName),
-      );
-      const violation = rosterViolation(input.members, state);
-      if (violation !== null) {
-        throw new GalaxyError("engine_protocol_violation", violation);
-      }
-
-      const userByRace = new Map(input.members.map((member) => [member.raceName, member.userId]));
-      const mappings: PlayerMapping[] = state.players.map((player) => ({
-        gameId: input.gameId,
-        userId: userByRace.get(player.raceName) ?? "",
-        raceName: player.raceName,
-        enginePlayerUuid: player.enginePlayerUuid,
-        createdAt: now,
-      }));
-      const stats = projectPlayerStats(state, userByRace);
-
-      assertTransition("starting", "running");
-      const patch = {
-        currentTurn: 0,
-        startedAt: now,
-        nextGenerationAt: nextGenerationAt(input.turnSchedule, now),
-        skipNextTick: false,
-        lastPlayerStats: stats,
-      };
-      const record: RuntimeRecord = { ...starting, ...patch, status: "running", updatedAt: now };
-      await this.deps.unitOfWork.run(async (tx) => {
-        const won = await tx.runtimeRecords.updateStatus({
-          gameId: input.gameId,
-          from: "starting",
-          to: "running",
-          patch,
-          now,
+    return step(
+      "inserted",
+      async () => {
+        const state = await engine.init(
+          input.engineEndpoint,
+          input.members.map((member) => member.raceName),
+        );
+        const written = await this.complete({
+          starting,
+          leaseToken,
+          members: input.members,
+          state,
+          ctx,
+          startedAt: now,
         });
-        if (!won) {
+        if (written === null) {
           throw new GalaxyError("conflict", "runtime record changed while it was being registered");
         }
-        await tx.playerMappings.insertMany(mappings);
-        await tx.operationLog.append(
-          operationEntry({
-            gameId: input.gameId,
-            opKind: "register_runtime",
-            ctx,
-            startedAt: now,
-            finishedAt: this.deps.clock.now(),
-          }),
-        );
-        tx.outbox.snapshotUpdate({
-          gameId: record.gameId,
-          currentTurn: record.currentTurn,
-          runtimeStatus: record.status,
-          engineHealthSummary: record.engineHealth,
-          playerTurnStats: stats,
-          occurredAt: now,
-        });
+        return written;
+      },
+      leaseToken,
+    );
+  }
+
+  /**
+   * The end of a registration, once the engine is initialised: the roster
+   * check, the mappings, the CAS starting → running (guarded by the claim)
+   * with turn 0 and the first tick, the log entry and the snapshot, in one
+   * transaction. Null when the claim was lost.
+   */
+  private async complete(input: {
+    starting: RuntimeRecord;
+    leaseToken: string;
+    members: readonly RegistrationMember[];
+    state: EngineState;
+    ctx: OperationContext;
+    startedAt: Date;
+  }): Promise<{ record: RuntimeRecord; stats: PlayerTurnStats[] } | null> {
+    const { starting, state, ctx } = input;
+    const violation = rosterViolation(input.members, state);
+    if (violation !== null) {
+      throw new GalaxyError("engine_protocol_violation", violation);
+    }
+    const now = this.deps.clock.now();
+    const userByRace = new Map(input.members.map((member) => [member.raceName, member.userId]));
+    const mappings: PlayerMapping[] = state.players.map((player) => ({
+      gameId: starting.gameId,
+      userId: userByRace.get(player.raceName) ?? "",
+      raceName: player.raceName,
+      enginePlayerUuid: player.enginePlayerUuid,
+      createdAt: now,
+    }));
+    const stats = projectPlayerStats(state, userByRace);
+
+    assertTransition("starting", "running");
+    const patch = {
+      currentTurn: 0,
+      startedAt: now,
+      nextGenerationAt: nextGenerationAt(starting.turnSchedule, now),
+      skipNextTick: false,
+      lastPlayerStats: stats,
+      ...RELEASED_LEASE,
+    };
+    return this.deps.unitOfWork.run(async (tx) => {
+      const record = await tx.runtimeRecords.compareAndSet({
+        gameId: starting.gameId,
+        expected: { status: "starting", leaseToken: input.leaseToken },
+        to: "running",
+        patch,
+        now,
+      });
+      if (record === null) {
+        return null;
+      }
+      await tx.playerMappings.insertMany(mappings);
+      await tx.operationLog.append(
+        operationEntry({
+          gameId: starting.gameId,
+          opKind: "register_runtime",
+          ctx,
+          startedAt: input.startedAt,
+          finishedAt: this.deps.clock.now(),
+        }),
+      );
+      tx.outbox.snapshotUpdate({
+        gameId: record.gameId,
+        currentTurn: record.currentTurn,
+        runtimeStatus: record.status,
+        engineHealthSummary: record.engineHealth,
+        playerTurnStats: stats,
+        occurredAt: now,
       });
       return { record, stats };
     });
   }
 
-  private async rollback(gameId: string, logger: OperationContext["logger"]): Promise<void> {
+  /**
+   * Recovery of a `starting` record whose registration died mid-way (its
+   * claim expired): takes the claim over, asks the engine's
+   * `/admin/status`, and
+   * - the engine is initialised → finishes the registration with the roster
+   *   Lobby lists for the game (the request that carried it is gone);
+   * - the engine does not know the game (4xx), or its roster does not match
+   *   → rolls the record back, so that Lobby's retry registers afresh;
+   * - the engine or Lobby does not answer → waits for a later sweep.
+   * Either way the operation log gets a register_runtime entry.
+   */
+  async recoverAbandoned(
+    abandoned: RuntimeRecord,
+    ctx: OperationContext,
+  ): Promise<RegistrationRecoveryOutcome> {
+    const token = randomUUID();
+    const taken = await this.deps.runtimeRecords.compareAndSet({
+      gameId: abandoned.gameId,
+      expected: { status: "starting", leaseToken: abandoned.leaseToken ?? null },
+      patch: {
+        leaseOwner: this.deps.lease?.owner ?? null,
+        leaseToken: token,
+        leaseExpiresAt: new Date(
+          this.deps.clock.now().getTime() + (this.deps.lease?.ms ?? DEFAULT_REGISTRATION_LEASE_MS),
+        ),
+      },
+      now: abandoned.updatedAt,
+    });
+    if (taken === null) {
+      return "taken";
+    }
+    const startedAt = this.deps.clock.now();
+    const logger = ctx.logger.child({ op_kind: "register_runtime" });
+    let state: EngineState;
     try {
-      await this.deps.runtimeRecords.deleteWithMappings(gameId);
+      state = await this.deps.engine.status(taken.engineEndpoint);
+    } catch (error) {
+      if (error instanceof GalaxyError && error.code === "engine_validation_error") {
+        return this.rollBackAbandoned(taken, token, ctx, startedAt, error);
+      }
+      logger.warn(
+        { err: error },
+        "abandoned registration: engine status unavailable, retried later",
+      );
+      return "pending";
+    }
+    let members: RegistrationMember[];
+    try {
+      const roster =
+        this.deps.lobby === undefined ? [] : await this.deps.lobby.getMemberships(taken.gameId);
+      members = roster.map((member) => ({ userId: member.userId, raceName: member.raceName }));
+    } catch (error) {
+      logger.warn(
+        { err: error },
+        "abandoned registration: Lobby roster unavailable, retried later",
+      );
+      return "pending";
+    }
+    try {
+      const written = await this.complete({
+        starting: taken,
+        leaseToken: token,
+        members,
+        state,
+        ctx,
+        startedAt,
+      });
+      if (written === null) {
+        return "taken";
+      }
+      logger.info({ members: members.length }, "abandoned registration finished by recovery");
+      return "registered";
+    } catch (error) {
+      if (error instanceof GalaxyError && error.code === "engine_protocol_violation") {
+        return this.rollBackAbandoned(taken, token, ctx, startedAt, error);
+      }
+      throw error;
+    }
+  }
+
+  private async rollBackAbandoned(
+    record: RuntimeRecord,
+    token: string,
+    ctx: OperationContext,
+    startedAt: Date,
+    cause: GalaxyError,
+  ): Promise<RegistrationRecoveryOutcome> {
+    await this.deps.runtimeRecords.deleteWithMappings(record.gameId, { leaseToken: token });
+    const error = new GalaxyError(
+      "internal_error",
+      `registration interrupted and rolled back (${cause.code}: ${cause.message}); register again`,
+    );
+    await this.log(record.gameId, ctx, startedAt, error);
+    ctx.logger.warn(
+      { error_code: cause.code, error_message: cause.message },
+      "abandoned registration rolled back",
+    );
+    return "rolled_back";
+  }
+
+  private async rollback(
+    gameId: string,
+    leaseToken: string,
+    logger: OperationContext["logger"],
+  ): Promise<void> {
+    try {
+      // Guarded by the claim: a record that recovery took over is not ours to delete.
+      await this.deps.runtimeRecords.deleteWithMappings(gameId, { leaseToken });
     } catch (error) {
       logger.error({ err: error }, "rollback of runtime record failed");
     }
@@ -324,10 +492,10 @@ export class RegisterRuntimeService {
   }
 }
 
-async function step<T>(stage: Stage, run: () => Promise<T>): Promise<T> {
+async function step<T>(stage: Stage, run: () => Promise<T>, leaseToken?: string): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    throw error instanceof StepFailure ? error : new StepFailure(error, stage);
+    throw error instanceof StepFailure ? error : new StepFailure(error, stage, leaseToken);
   }
 }

@@ -1,25 +1,34 @@
 import { GalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
-import {
-  createTurnEngineServices,
-  memoryStores,
-  seedRunningGame,
-  testContext,
-} from "../../test/support/turn-fakes.js";
+import { createMemoryGameMaster } from "../../test/support/app-harness.js";
+import { seedRunningGame, testContext } from "../../test/support/fakes.js";
 
 const at = (iso: string) => new Date(iso);
 
-function setup(options: Parameters<typeof createTurnEngineServices>[1] = {}) {
-  const stores = memoryStores("2026-01-01T11:00:00.500Z");
-  return { ...stores, ...createTurnEngineServices(stores, options) };
+function setup() {
+  const gm = createMemoryGameMaster({ now: "2026-01-01T11:00:00.500Z" });
+  const { turnGeneration, forceNextTurn } = gm.services;
+  return { ...gm, turnGeneration, forceNextTurn, notifications: gm.intents };
 }
 
 type Setup = ReturnType<typeof setup>;
 
+/** What the scheduler does with a due game: its claim, then the turn (or the skipped tick). */
 async function scheduledTick(t: Setup, gameId: string) {
   const due = await t.runtimes.get(gameId);
   if (due === null) throw new Error("no record");
-  return t.turnGeneration.runScheduled(due, testContext("scheduler"));
+  if (due.skipNextTick) {
+    return t.turnGeneration.skipTick(due, testContext("scheduler"));
+  }
+  const claimed = await claimOf(t, gameId);
+  if (claimed === undefined) {
+    return { outcome: "not_started" as const, record: due };
+  }
+  return t.turnGeneration.runClaimed(claimed, testContext("scheduler"));
+}
+
+async function claimOf(t: Setup, gameId: string) {
+  return (await t.turnGeneration.claimDue(100)).find((record) => record.gameId === gameId);
 }
 
 describe("turn generation on a regular tick", () => {
@@ -153,29 +162,42 @@ describe("turn generation on a regular tick", () => {
     expect((await t.runtimes.get("g1"))?.status).toBe("generation_failed");
   });
 
-  it("never generates twice from one tick: a stale copy of the due record loses the guarded CAS", async () => {
+  it("never generates twice from one tick: the claim takes a due game once", async () => {
     await seedRunningGame(t.runtimes, "g1");
-    const stale = await t.runtimes.get("g1");
-    if (stale === null) throw new Error("no record");
-    await t.turnGeneration.runScheduled(stale, testContext("scheduler"));
-    const again = await t.turnGeneration.runScheduled(stale, testContext("scheduler"));
-    expect(again.outcome).toBe("not_started");
+    const claimed = await claimOf(t, "g1");
+    expect(claimed).toMatchObject({
+      status: "generation_in_progress",
+      leaseOwner: "gamemaster",
+      leaseTrigger: "scheduler",
+    });
+    expect(await claimOf(t, "g1")).toBeUndefined();
+    if (claimed === undefined) throw new Error("not claimed");
+    await t.turnGeneration.runClaimed(claimed, testContext("scheduler"));
     expect(t.engine.turnCalls()).toBe(1);
-    expect((await t.runtimes.get("g1"))?.currentTurn).toBe(1);
+    expect(await t.runtimes.get("g1")).toMatchObject({
+      currentTurn: 1,
+      leaseOwner: null,
+      leaseToken: null,
+      leaseExpiresAt: null,
+    });
   });
 
-  it("lets one attempt per game be in flight at a time", async () => {
+  it("keeps the lease alive while the engine call runs, and releases it after", async () => {
     await seedRunningGame(t.runtimes, "g1");
-    const due = await t.runtimes.get("g1");
-    if (due === null) throw new Error("no record");
     t.engine.hold();
-    const first = t.turnGeneration.runScheduled(due, testContext("scheduler"));
+    const running = scheduledTick(t, "g1");
+    await new Promise((resolve) => setImmediate(resolve));
     expect(t.turnGeneration.isInFlight("g1")).toBe(true);
-    const second = await t.turnGeneration.runScheduled(due, testContext("scheduler"));
-    expect(second.outcome).toBe("not_started");
+    expect(t.turnGeneration.leases.held).toBe(1);
+    t.clock.current = new Date(t.clock.now().getTime() + 10_000);
+    await t.turnGeneration.leases.renew();
+    expect((await t.runtimes.get("g1"))?.leaseExpiresAt).toEqual(
+      new Date(t.clock.now().getTime() + 15_000),
+    );
     t.engine.release();
-    expect((await first).outcome).toBe("generated");
+    expect((await running).outcome).toBe("generated");
     expect(t.turnGeneration.isInFlight("g1")).toBe(false);
+    expect(t.turnGeneration.leases.held).toBe(0);
   });
 
   it("discards the outcome when the record left generation_in_progress during the turn (admin stop)", async () => {
@@ -184,9 +206,9 @@ describe("turn generation on a regular tick", () => {
     const running = scheduledTick(t, "g1");
     await new Promise((resolve) => setImmediate(resolve));
     expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
-    await t.runtimes.updateStatus({
+    await t.runtimes.compareAndSet({
       gameId: "g1",
-      from: "generation_in_progress",
+      expected: { status: "generation_in_progress" },
       to: "stopped",
       now: t.clock.now(),
     });
@@ -201,7 +223,7 @@ describe("turn generation on a regular tick", () => {
     expect(t.operationLog.entries[0]).toMatchObject({
       outcome: "failure",
       errorCode: "conflict",
-      errorMessage: "turn 1 generated by the engine was discarded: the runtime is now stopped",
+      errorMessage: "the turn's outcome was discarded: the runtime is now stopped",
     });
     expect(t.telemetry.turns).toEqual([{ trigger: "scheduler", outcome: "discarded" }]);
   });
@@ -219,14 +241,10 @@ describe("turn generation on a regular tick", () => {
     );
   });
 
-  it("leaves the turn to the reconciliation when the player mappings cannot be read (no intent-less turn)", async () => {
+  it("leaves the turn to recovery when the player mappings cannot be read (no intent-less turn)", async () => {
     await seedRunningGame(t.runtimes, "g1");
-    const due = await t.runtimes.get("g1");
-    if (due === null) throw new Error("no record");
     t.runtimes.faults.failNext("listByGame", new Error("connection timeout"));
-    await expect(t.turnGeneration.runScheduled(due, testContext("scheduler"))).rejects.toThrow(
-      "connection timeout",
-    );
+    await expect(scheduledTick(t, "g1")).rejects.toThrow("connection timeout");
     expect(t.lobbyEvents.snapshots).toEqual([]);
     expect(t.notifications.intents).toEqual([]);
     expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
@@ -235,35 +253,32 @@ describe("turn generation on a regular tick", () => {
   it("publishes nothing when the outcome's unit of work fails; the record stays in generation", async () => {
     await seedRunningGame(t.runtimes, "g1");
     t.unitOfWork.faults.failNext("run", new GalaxyError("service_unavailable", "database down"));
-    const ctx = testContext("scheduler");
-    const due = await t.runtimes.get("g1");
-    if (due === null) throw new Error("no record");
-    await expect(t.turnGeneration.runScheduled(due, ctx)).rejects.toMatchObject({
+    await expect(scheduledTick(t, "g1")).rejects.toMatchObject({
       code: "service_unavailable",
     });
     expect(t.lobbyEvents.snapshots).toEqual([]);
     expect(t.notifications.intents).toEqual([]);
-    // Restart reconciliation settles it from the engine's status later.
+    // The lease is no longer renewed: recovery settles it from the engine's status once it expired.
     expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
+    expect(t.turnGeneration.leases.held).toBe(0);
   });
 });
 
 describe("recipients of user intents (decision 050)", () => {
   it("are the mapped players Lobby lists as active", async () => {
-    const t = setup({
-      activeMembers: async (_gameId, userIds) => userIds.filter((u) => u === "user-2"),
-    });
+    const t = setup();
     await seedRunningGame(t.runtimes, "g1");
+    t.lobby.setRoster("g1", [
+      ["user-1", "Aelinari", "removed"],
+      ["user-2", "Borg", "active"],
+    ]);
     await scheduledTick(t, "g1");
     expect(t.notifications.ofType("game.turn.ready")[0]?.recipient_user_ids).toEqual(["user-2"]);
   });
 
   it("fall back to every mapped player when Lobby is unreachable, and the turn still happens", async () => {
-    const t = setup({
-      activeMembers: async () => {
-        throw new GalaxyError("service_unavailable", "lobby unreachable");
-      },
-    });
+    const t = setup();
+    t.lobby.failure = new GalaxyError("service_unavailable", "lobby unreachable");
     await seedRunningGame(t.runtimes, "g1");
     const attempt = await scheduledTick(t, "g1");
     expect(attempt.outcome).toBe("generated");
@@ -274,8 +289,9 @@ describe("recipients of user intents (decision 050)", () => {
   });
 
   it("publish no user intent when nobody is active", async () => {
-    const t = setup({ activeMembers: async () => [] });
+    const t = setup();
     await seedRunningGame(t.runtimes, "g1");
+    t.lobby.setRoster("g1", []);
     await scheduledTick(t, "g1");
     expect(t.notifications.intents).toEqual([]);
     expect(t.lobbyEvents.snapshots).toHaveLength(1);
@@ -403,19 +419,26 @@ describe("force-next-turn and the skip rule (docs/reference.md#turn-schedule)", 
   });
 });
 
-describe("reconciliation of an interrupted turn", () => {
+describe("recovery of a turn whose instance died (expired lease)", () => {
   let t: Setup;
   beforeEach(() => {
     t = setup();
   });
 
-  async function interrupted(currentTurn = 2) {
+  /** A turn claimed by instance "gm-dead", which never came back. */
+  async function interrupted(currentTurn = 2, trigger: "scheduler" | "force" = "scheduler") {
     await seedRunningGame(t.runtimes, "g1", {
       status: "generation_in_progress",
       currentTurn,
+      // The tick the dead instance handled.
       nextGenerationAt: at("2026-01-01T11:00:00Z"),
       updatedAt: at("2026-01-01T11:00:00.100Z"),
+      leaseOwner: "gm-dead",
+      leaseToken: "dead-token",
+      leaseExpiresAt: at("2026-01-01T11:00:15.100Z"),
+      leaseTrigger: trigger,
     });
+    t.clock.current = at("2026-01-01T11:00:16Z");
     const record = await t.runtimes.get("g1");
     if (record === null) throw new Error("no record");
     return record;
@@ -424,91 +447,84 @@ describe("reconciliation of an interrupted turn", () => {
   it("finishes the bookkeeping when the engine advanced", async () => {
     const record = await interrupted(2);
     t.engine.turns.set("http://engine/games/g1", 3);
-    const state = await t.engine.status("http://engine/games/g1");
-    const outcome = await t.turnGeneration.reconcile(
-      record,
-      state,
-      testContext("scheduler"),
-      60_000,
-    );
-    expect(outcome).toBe("completed");
+    expect(await t.turnGeneration.recover(record, testContext("scheduler"))).toBe("generated");
     expect(await t.runtimes.get("g1")).toMatchObject({
       status: "running",
       currentTurn: 3,
       nextGenerationAt: at("2026-01-01T12:00:00Z"),
+      leaseToken: null,
     });
     expect(t.lobbyEvents.snapshots[0]).toMatchObject({ currentTurn: 3 });
     expect(t.notifications.ofType("game.turn.ready")).toHaveLength(1);
     expect(t.engine.turnCalls()).toBe(0);
+    expect(t.operationLog.entries[0]).toMatchObject({
+      opKind: "turn_generation",
+      outcome: "success",
+    });
   });
 
   it("finishes the game when the engine reports it finished", async () => {
     const record = await interrupted(2);
     t.engine.turns.set("http://engine/games/g1", 3);
     t.engine.finishAt.set("http://engine/games/g1", 3);
-    const state = await t.engine.status("http://engine/games/g1");
-    await t.turnGeneration.reconcile(record, state, testContext("scheduler"), 60_000);
+    await t.turnGeneration.recover(record, testContext("scheduler"));
     expect(await t.runtimes.get("g1")).toMatchObject({ status: "finished", currentTurn: 3 });
     expect(t.lobbyEvents.finished).toHaveLength(1);
   });
 
-  it("waits while the engine may still be generating, then makes the game due now", async () => {
+  it("makes the game due at once when the engine never generated the turn", async () => {
     const record = await interrupted(2);
     t.engine.turns.set("http://engine/games/g1", 2);
-    const state = await t.engine.status("http://engine/games/g1");
-    t.clock.current = at("2026-01-01T11:00:30Z");
-    expect(await t.turnGeneration.reconcile(record, state, testContext("scheduler"), 60_000)).toBe(
-      "pending",
-    );
-    expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
-
-    t.clock.current = at("2026-01-01T11:01:30Z");
-    expect(await t.turnGeneration.reconcile(record, state, testContext("scheduler"), 60_000)).toBe(
-      "requeued",
-    );
+    expect(await t.turnGeneration.recover(record, testContext("scheduler"))).toBe("requeued");
     expect(await t.runtimes.get("g1")).toMatchObject({
       status: "running",
       currentTurn: 2,
       nextGenerationAt: t.clock.now(),
+      leaseToken: null,
     });
     expect(t.lobbyEvents.snapshots).toEqual([]);
     expect(t.operationLog.entries[0]).toMatchObject({ outcome: "failure" });
   });
 
-  it("skips a stale copy whose attempt settled between the listing and the engine answer", async () => {
-    const record = await interrupted(2);
-    await t.runtimes.updateStatus({
-      gameId: "g1",
-      from: "generation_in_progress",
-      to: "running",
-      patch: { currentTurn: 3 },
-      now: t.clock.now(),
-    });
+  it("keeps the trigger of an interrupted forced turn: logged as force_next_turn, skip flag set", async () => {
+    const record = await interrupted(2, "force");
     t.engine.turns.set("http://engine/games/g1", 3);
-    const state = await t.engine.status("http://engine/games/g1");
-    expect(await t.turnGeneration.reconcile(record, state, testContext("scheduler"), 0)).toBe(
-      "skipped",
-    );
-    expect(t.operationLog.entries).toEqual([]);
-    expect(t.telemetry.turns).toEqual([]);
+    expect(await t.turnGeneration.recover(record, testContext("scheduler"))).toBe("generated");
+    expect(await t.runtimes.get("g1")).toMatchObject({
+      status: "running",
+      currentTurn: 3,
+      nextGenerationAt: at("2026-01-01T12:00:00Z"),
+      skipNextTick: true,
+    });
+    expect(t.operationLog.entries[0]).toMatchObject({
+      opKind: "force_next_turn",
+      outcome: "success",
+    });
+    expect(t.telemetry.turns).toEqual([{ trigger: "force", outcome: "generated" }]);
   });
 
-  it("skips a game whose turn is in flight in this process", async () => {
-    await seedRunningGame(t.runtimes, "g1");
-    t.engine.hold();
-    const scheduled = scheduledTick(t, "g1");
-    await new Promise((resolve) => setImmediate(resolve));
-    const record = await t.runtimes.get("g1");
-    if (record === null) throw new Error("no record");
-    const outcome = await t.turnGeneration.reconcile(
-      record,
-      t.engine.stateOf("http://engine/games/g1"),
-      testContext("scheduler"),
-      0,
+  it("is done by one instance only: a second recovery of the same expired lease finds it taken", async () => {
+    const record = await interrupted(2);
+    t.engine.turns.set("http://engine/games/g1", 3);
+    const [first, second] = await Promise.all([
+      t.turnGeneration.recover(record, testContext("scheduler")),
+      t.turnGeneration.recover(record, testContext("scheduler")),
+    ]);
+    expect([first, second].sort()).toEqual(["generated", "taken"]);
+    expect(t.lobbyEvents.snapshots).toHaveLength(1);
+    expect(t.operationLog.entries).toHaveLength(1);
+  });
+
+  it("leaves the game for a later sweep when the engine does not answer", async () => {
+    const record = await interrupted(2);
+    t.engine.statusAnswer = new GalaxyError("engine_unreachable", "connection refused");
+    expect(await t.turnGeneration.recover(record, testContext("scheduler"))).toBe(
+      "engine_unavailable",
     );
-    expect(outcome).toBe("skipped");
-    t.engine.release();
-    await scheduled;
-    expect((await t.runtimes.get("g1"))?.currentTurn).toBe(1);
+    expect(await t.runtimes.get("g1")).toMatchObject({
+      status: "generation_in_progress",
+      leaseOwner: "gamemaster",
+    });
+    expect(t.turnGeneration.leases.held).toBe(0);
   });
 });

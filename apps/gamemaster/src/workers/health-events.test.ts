@@ -1,21 +1,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { MemoryLogger } from "../../test/support/fakes.js";
-import {
-  createTurnEngineServices,
-  memoryStores,
-  seedRunningGame,
-} from "../../test/support/turn-fakes.js";
+import { createMemoryGameMaster } from "../../test/support/app-harness.js";
+import { MemoryLogger, seedRunningGame } from "../../test/support/fakes.js";
 import { HealthEventHandler, parseHealthEvent } from "./health-events.js";
 
 function setup() {
-  const stores = memoryStores("2026-01-01T10:30:00.000Z");
-  const { clock } = stores;
-  const services = createTurnEngineServices(stores);
+  const gm = createMemoryGameMaster({ now: "2026-01-01T10:30:00.000Z" });
+  const { clock } = gm;
   const logger = new MemoryLogger();
   const handler = new HealthEventHandler({
-    unitOfWork: stores.unitOfWork,
-    notifier: services.notifier,
-    telemetry: services.telemetry,
+    unitOfWork: gm.unitOfWork,
+    notifier: gm.services.notifier,
+    telemetry: gm.telemetry,
     clock,
     logger,
     offsetLabel: "gm:health",
@@ -40,7 +35,7 @@ function setup() {
       },
     });
   };
-  return { ...stores, ...services, handler, logger, event };
+  return { ...gm, handler, logger, event };
 }
 
 describe("parseHealthEvent", () => {
@@ -189,9 +184,9 @@ describe("HealthEventHandler", () => {
     t.runtimes.compareAndSet = async (input) => {
       if (!interfered) {
         interfered = true;
-        await t.runtimes.updateStatus({
+        await t.runtimes.compareAndSet({
           gameId: "g1",
-          from: "running",
+          expected: { status: "running" },
           to: "generation_in_progress",
           now: t.clock.now(),
         });

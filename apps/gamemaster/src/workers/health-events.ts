@@ -19,6 +19,7 @@ import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { HealthEventOutcome, TurnEngineTelemetry } from "../ports/telemetry.js";
 import type { ConsumerOffsetStore, TransactionStores, UnitOfWork } from "../ports/unit-of-work.js";
+import { retryCompareAndSet } from "../services/record-write.js";
 import type { RuntimeNotifier } from "../services/runtime-notifier.js";
 
 /** Offset label of GM's reader of `runtime:health_events`. */
@@ -93,10 +94,6 @@ export interface HealthEventHandlerDeps {
   offsetLabel?: string;
 }
 
-// A concurrent writer (a turn, an admin op, another health event) can move
-// the record between the read and the CAS; the event is then re-evaluated.
-const MAX_CAS_ATTEMPTS = 5;
-
 /**
  * Applies one `runtime:health_events` entry (docs/reference.md#streams): the summary rule, the
  * status transitions of docs/reference.md#runtime-status (lost container → engine_unreachable,
@@ -151,82 +148,87 @@ export class HealthEventHandler {
       op_source: "health_events",
     });
     const summary = healthSummary(event.eventType);
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt += 1) {
-      const record = await tx.runtimeRecords.get(event.gameId);
-      if (record === null) {
-        logger.warn({}, "health event for an unknown game skipped");
-        return "unknown_game";
-      }
-      if (compareStreamIds(entryId, record.lastHealthEventId) <= 0) {
-        logger.warn(
-          { last_health_event_id: record.lastHealthEventId },
-          "health event not newer than the last one applied to the game, ignored",
-        );
-        return "stale";
-      }
-      if (isTerminalStatus(record.status)) {
-        logger.debug({ runtime_status: record.status }, "health event for a terminal runtime");
-        return "ignored_terminal";
-      }
-      const change = healthStatusChange(event.eventType, record.status);
-      const summaryChanged = record.engineHealth !== summary;
-      const now = clock.now();
-      const patch: RuntimeRecordPatch = { lastHealthEventId: entryId };
-      if (summaryChanged) {
-        patch.engineHealth = summary;
-      }
-      if (change !== null) {
-        assertTransition(change.from, change.to);
-        if (change.to === "running") {
-          patch.nextGenerationAt = scheduledAgain(record, now, logger);
+    // A concurrent writer (a turn, an admin op, another health event) can move
+    // the record between the read and the CAS; the event is then re-evaluated.
+    return retryCompareAndSet<HealthEventOutcome>(
+      async () => {
+        const record = await tx.runtimeRecords.get(event.gameId);
+        if (record === null) {
+          logger.warn({}, "health event for an unknown game skipped");
+          return "unknown_game";
         }
-      }
-      const written = await tx.runtimeRecords.compareAndSet({
-        gameId: event.gameId,
-        expected: {
-          status: record.status,
-          currentTurn: record.currentTurn,
-          lastHealthEventId: record.lastHealthEventId,
-        },
-        ...(change === null ? {} : { to: change.to }),
-        patch,
-        now,
-      });
-      if (written === null) {
-        continue;
-      }
-      if (change === null && !summaryChanged) {
-        logger.debug({ engine_health: summary }, "health event changes nothing");
-        return "unchanged";
-      }
-      if (change !== null) {
-        await tx.operationLog.append({
+        if (compareStreamIds(entryId, record.lastHealthEventId) <= 0) {
+          logger.warn(
+            { last_health_event_id: record.lastHealthEventId },
+            "health event not newer than the last one applied to the game, ignored",
+          );
+          return "stale";
+        }
+        if (isTerminalStatus(record.status)) {
+          logger.debug({ runtime_status: record.status }, "health event for a terminal runtime");
+          return "ignored_terminal";
+        }
+        const change = healthStatusChange(event.eventType, record.status);
+        const summaryChanged = record.engineHealth !== summary;
+        const now = clock.now();
+        const patch: RuntimeRecordPatch = { lastHealthEventId: entryId };
+        if (summaryChanged) {
+          patch.engineHealth = summary;
+        }
+        if (change !== null) {
+          assertTransition(change.from, change.to);
+          if (change.to === "running") {
+            patch.nextGenerationAt = scheduledAgain(record, now, logger);
+          }
+        }
+        const written = await tx.runtimeRecords.compareAndSet({
           gameId: event.gameId,
-          opKind: "health_transition",
-          opSource: "health_events",
-          sourceRef: entryId,
-          outcome: "success",
-          errorCode: "",
-          errorMessage: "",
-          startedAt: now,
-          finishedAt: now,
+          expected: {
+            status: record.status,
+            currentTurn: record.currentTurn,
+            lastHealthEventId: record.lastHealthEventId,
+          },
+          ...(change === null ? {} : { to: change.to }),
+          patch,
+          now,
         });
-      }
-      logger.info(
-        {
-          engine_health: written.engineHealth,
-          from_status: record.status,
-          runtime_status: written.status,
-          container_id: event.containerId,
-          details: event.details,
-        },
-        change === null ? "engine health changed" : "runtime status changed by health event",
-      );
-      this.deps.notifier.snapshot(tx.outbox, written, now);
-      return "applied";
-    }
-    throw new Error(
-      `runtime record of game "${event.gameId}" kept changing while a health event was applied`,
+        if (written === null) {
+          return null;
+        }
+        if (change === null && !summaryChanged) {
+          logger.debug({ engine_health: summary }, "health event changes nothing");
+          return "unchanged";
+        }
+        if (change !== null) {
+          await tx.operationLog.append({
+            gameId: event.gameId,
+            opKind: "health_transition",
+            opSource: "health_events",
+            sourceRef: entryId,
+            outcome: "success",
+            errorCode: "",
+            errorMessage: "",
+            startedAt: now,
+            finishedAt: now,
+          });
+        }
+        logger.info(
+          {
+            engine_health: written.engineHealth,
+            from_status: record.status,
+            runtime_status: written.status,
+            container_id: event.containerId,
+            details: event.details,
+          },
+          change === null ? "engine health changed" : "runtime status changed by health event",
+        );
+        this.deps.notifier.snapshot(tx.outbox, written, now);
+        return "applied";
+      },
+      () =>
+        new Error(
+          `runtime record of game "${event.gameId}" kept changing while a health event was applied`,
+        ),
     );
   }
 }

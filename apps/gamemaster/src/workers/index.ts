@@ -6,7 +6,7 @@ import type { Lifecycle } from "../lifecycle.js";
 import type { GameMasterMetrics } from "../metrics.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
-import { RestartReconciler } from "../services/restart-reconciliation.js";
+import { LeaseRecovery } from "../services/turn-engine/recover.js";
 import type { GameMasterAdapters, GameMasterServices } from "../wiring.js";
 import {
   HEALTH_EVENTS_OFFSET_LABEL,
@@ -14,8 +14,8 @@ import {
   startHealthEventsConsumer,
 } from "./health-events.js";
 import { OutboxRelay, type OutboxRelayHooks } from "./outbox-relay.js";
+import { startRecoveryLoop } from "./recovery.js";
 import { SchedulerTicker } from "./scheduler.js";
-import { startReconcileLoop } from "./scheduler-reconciler.js";
 
 /** What a background worker gets from the composition root. */
 export interface WorkerContext {
@@ -33,30 +33,26 @@ export interface WorkerContext {
   openRedis(name: string, options?: { commandTimeoutMs?: number }): Redis;
   /** Crash points of the outbox relay (tests only). */
   relayHooks?: OutboxRelayHooks;
-  /** Start-up aborted (SIGTERM while starting): stop waiting for the first reconciliation. */
+  /** Start-up aborted (SIGTERM while starting): stop waiting for the first recovery sweep. */
   signal?: AbortSignal;
 }
-
-/** Pause between reconciliation passes while an interrupted turn is still pending. */
-const RECONCILE_RETRY_MIN_MS = 500;
-/** Pause between reconciliation sweeps when nothing is pending. */
-const RECONCILE_SWEEP_MS = 30_000;
 
 /**
  * Starts the background workers after the HTTP listener is up. Each worker
  * registers its stop on `ctx.lifecycle` so that SIGTERM lets it finish its
  * in-flight work (the scheduler first: it stops claiming and waits for its
  * turns; then, last-registered first, the health consumer and the
- * reconciler).
+ * recovery loop).
  *
- * 1. Restart reconciliation of games left in generation_in_progress (docs/reference.md#turn-generation),
- *    before the scheduler starts; start-up waits for its first pass at most
- *    twice the engine timeout, the rest continues on a timer.
+ * 1. Recovery of games whose lease expired (their instance died) and of the
+ *    leases this instance's id held before a restart, before the scheduler
+ *    starts; start-up waits for its first sweep at most twice the engine
+ *    timeout; then every GAMEMASTER_RECOVERY_INTERVAL, on every instance.
  * 2. The scheduler ticker.
  * 3. The runtime:health_events consumer on its own Redis connection.
  * 4. The outbox relay, woken by LISTEN/NOTIFY and polling as a fallback.
  *    It starts first, so that events committed before a crash go out while
- *    the reconciliation still runs, and stops last.
+ *    the recovery still runs, and stops last.
  */
 export async function startWorkers(ctx: WorkerContext): Promise<void> {
   const { config, adapters, services, lifecycle, metrics, clock } = ctx;
@@ -82,23 +78,26 @@ export async function startWorkers(ctx: WorkerContext): Promise<void> {
     await commitSignal.close();
   });
 
-  const reconciler = new RestartReconciler({
+  const recoveryLogger = ctx.logger.child({ worker: "recovery" });
+  const recovery = new LeaseRecovery({
     runtimeRecords: adapters.runtimeRecords,
-    engine: adapters.engine,
     turnGeneration: services.turnGeneration,
-    logger: ctx.logger.child({ worker: "reconciler" }),
-    graceMs: config.engine.turnTimeoutMs,
+    registrations: services.registerRuntime,
+    clock,
+    logger: recoveryLogger,
+    // A GM without leases may still be generating until its turn timeout.
+    unleasedGraceMs: config.engine.turnTimeoutMs,
     concurrency: config.scheduler.concurrency,
+    owner: config.instanceId,
   });
-  const reconcileLoop = startReconcileLoop({
-    reconciler,
-    logger: ctx.logger.child({ worker: "reconciler" }),
-    retryMs: Math.max(config.scheduler.intervalMs, RECONCILE_RETRY_MIN_MS),
-    sweepMs: RECONCILE_SWEEP_MS,
-    firstPassBudgetMs: 2 * config.engine.timeoutMs,
+  const recoveryLoop = startRecoveryLoop({
+    recovery,
+    logger: recoveryLogger,
+    intervalMs: config.scheduler.recoveryIntervalMs,
+    firstSweepBudgetMs: 2 * config.engine.timeoutMs,
   });
-  lifecycle.onShutdown("reconciler", () => reconcileLoop.stop());
-  await untilAborted(reconcileLoop.firstPass, ctx.signal);
+  lifecycle.onShutdown("recovery", () => recoveryLoop.stop());
+  await untilAborted(recoveryLoop.firstSweep, ctx.signal);
   if (ctx.signal?.aborted === true) {
     return;
   }

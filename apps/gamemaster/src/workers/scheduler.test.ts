@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryLogger } from "../../test/support/fakes.js";
-import {
-  createTurnEngineServices,
-  memoryStores,
-  seedRunningGame,
-} from "../../test/support/turn-fakes.js";
+import { createMemoryGameMaster } from "../../test/support/app-harness.js";
+import { MemoryLogger, seedRunningGame } from "../../test/support/fakes.js";
 import { SchedulerTicker } from "./scheduler.js";
 
 function setup(options: { concurrency: number; intervalMs?: number }) {
-  const stores = memoryStores("2026-01-01T11:00:05.000Z");
-  const { clock, runtimes } = stores;
-  const services = createTurnEngineServices(stores);
+  const gm = createMemoryGameMaster({ now: "2026-01-01T11:00:05.000Z" });
+  const { clock, runtimes } = gm;
   const logger = new MemoryLogger();
   const loads: number[] = [];
   const originalList = runtimes.listDueRunning.bind(runtimes);
@@ -20,14 +15,14 @@ function setup(options: { concurrency: number; intervalMs?: number }) {
   };
   const scheduler = new SchedulerTicker({
     runtimeRecords: runtimes,
-    turnGeneration: services.turnGeneration,
-    telemetry: services.telemetry,
+    turnGeneration: gm.services.turnGeneration,
+    telemetry: gm.telemetry,
     clock,
     logger,
     intervalMs: options.intervalMs ?? 20,
     concurrency: options.concurrency,
   });
-  return { ...stores, ...services, scheduler, logger, loads };
+  return { ...gm, scheduler, logger, loads };
 }
 
 async function until(check: () => boolean | Promise<boolean>, ms = 3_000): Promise<void> {
@@ -127,18 +122,18 @@ describe("SchedulerTicker", () => {
   it("survives a failed load and tries again at the next interval", async () => {
     const t = setup({ concurrency: 2 });
     await seedRunningGame(t.runtimes, "g1", { nextGenerationAt: new Date("2026-01-01T11:00:00Z") });
-    const original = t.runtimes.listDueRunning;
+    const original = t.runtimes.claimDue.bind(t.runtimes);
     let failures = 2;
-    t.runtimes.listDueRunning = async (now, limit) => {
+    t.runtimes.claimDue = async (input) => {
       if (failures > 0) {
         failures -= 1;
         throw new Error("database unavailable");
       }
-      return original(now, limit);
+      return original(input);
     };
     running = t.scheduler;
     t.scheduler.start();
     await until(async () => (await t.runtimes.get("g1"))?.currentTurn === 1);
-    expect(t.logger.lines.filter((line) => line.msg?.includes("failed to load"))).toHaveLength(2);
+    expect(t.logger.lines.filter((line) => line.msg?.includes("failed to claim"))).toHaveLength(2);
   });
 });

@@ -3,7 +3,8 @@ import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
 import type { RuntimeRecordStore } from "../ports/runtime-record-store.js";
 import type { TurnEngineTelemetry } from "../ports/telemetry.js";
-import type { TurnAttempt, TurnGenerationService } from "../services/turn-generation.js";
+import type { OperationContext } from "../services/operation-context.js";
+import type { SettledTurn, TurnGenerationService } from "../services/turn-generation.js";
 
 /** Options of {@link SchedulerTicker}. */
 export interface SchedulerOptions {
@@ -17,18 +18,20 @@ export interface SchedulerOptions {
   /** `GAMEMASTER_SCHEDULER_CONCURRENCY`: turns in flight at once. */
   concurrency: number;
   /** Called after every dispatched attempt (tests, benchmarks). */
-  onAttempt?: (record: RuntimeRecord, attempt: TurnAttempt | undefined, error?: unknown) => void;
+  onAttempt?: (record: RuntimeRecord, attempt: SettledTurn | undefined, error?: unknown) => void;
 }
 
 /**
- * The scheduler ticker (docs/reference.md#turn-generation). Every `intervalMs` it loads running games
- * with `next_generation_at <= now`, the earliest first, as many as there are
- * free slots, and runs a regular tick for each in a bounded pool: at most
- * `concurrency` turns in flight, at most one per game. When more games were
- * due than slots were free, it loads the next batch as soon as half the slots
- * are free again instead of waiting for the next interval, so a backlog
- * drains at the engine's pace. Ticks never overlap; a failed load (database
- * down) is logged and retried at the next interval.
+ * The scheduler ticker (docs/reference.md#turn-generation). Every `intervalMs` it claims due
+ * running games — one statement for the batch, as many as there are free
+ * slots, the earliest first (TurnGenerationService.claimDue: no other
+ * instance can take them) — and runs each claimed turn in a bounded pool: at
+ * most `concurrency` turns in flight. When more games were due than slots
+ * were free, it claims the next batch as soon as half the slots are free
+ * again instead of waiting for the next interval, so a backlog drains at the
+ * engine's pace. Due ticks that a forced turn consumed are skipped first.
+ * Ticks never overlap; a failed claim (database down) is logged and retried
+ * at the next interval.
  */
 export class SchedulerTicker {
   private timer: NodeJS.Timeout | undefined;
@@ -103,38 +106,57 @@ export class SchedulerTicker {
       return;
     }
     const now = clock.now();
-    let due: RuntimeRecord[];
+    let claimed: RuntimeRecord[];
     try {
-      due = await runtimeRecords.listDueRunning(now, headroom);
+      await this.skipConsumedTicks(runtimeRecords, now, headroom);
+      claimed = await turnGeneration.claimDue(headroom);
     } catch (error) {
-      logger.warn({ err: error }, "scheduler tick failed to load due games");
+      logger.warn({ err: error }, "scheduler tick failed to claim due games");
       return;
     }
-    this.backlog = due.length >= headroom;
-    for (const record of due) {
-      if (this.stopping) {
-        return;
+    this.backlog = claimed.length >= headroom;
+    // Every claimed game is run, even when a stop began meanwhile: its lease
+    // would otherwise hold it until it expires.
+    for (const record of claimed) {
+      if (record.nextGenerationAt !== null) {
+        telemetry.observeSchedulerLag(
+          Math.max(0, now.getTime() - record.nextGenerationAt.getTime()) / 1000,
+        );
       }
-      // Loaded while its previous attempt was finishing: that attempt's CAS
-      // decides, this copy is stale.
-      if (turnGeneration.isInFlight(record.gameId) || record.nextGenerationAt === null) {
-        continue;
-      }
-      telemetry.observeSchedulerLag(
-        Math.max(0, now.getTime() - record.nextGenerationAt.getTime()) / 1000,
-      );
       this.dispatch(record);
     }
   }
 
-  private dispatch(record: RuntimeRecord): void {
-    const { turnGeneration, logger, concurrency } = this.options;
-    const ctx = {
-      opSource: "scheduler" as const,
+  /** Due ticks eaten by a forced turn's `skip_next_tick`: no turn, the schedule moves on. */
+  private async skipConsumedTicks(
+    runtimeRecords: RuntimeRecordStore,
+    now: Date,
+    limit: number,
+  ): Promise<void> {
+    const due = await runtimeRecords.listDueSkipped(now, limit);
+    await Promise.all(
+      due.map((record) => {
+        const ctx = this.context(record);
+        return this.options.turnGeneration.skipTick(record, ctx).then(
+          (attempt) => this.options.onAttempt?.(record, attempt),
+          (error: unknown) => ctx.logger.warn({ err: error }, "skipping a consumed tick failed"),
+        );
+      }),
+    );
+  }
+
+  private context(record: RuntimeRecord): OperationContext {
+    return {
+      opSource: "scheduler",
       sourceRef: `tick:${record.nextGenerationAt?.toISOString() ?? ""}`,
-      logger: logger.child({ game_id: record.gameId, op_source: "scheduler" }),
+      logger: this.options.logger.child({ game_id: record.gameId, op_source: "scheduler" }),
     };
-    const job = turnGeneration.runScheduled(record, ctx).then(
+  }
+
+  private dispatch(record: RuntimeRecord): void {
+    const { turnGeneration, concurrency } = this.options;
+    const ctx = this.context(record);
+    const job = turnGeneration.runClaimed(record, ctx).then(
       (attempt) => this.options.onAttempt?.(record, attempt),
       (error: unknown) => {
         ctx.logger.error({ err: error }, "scheduled turn failed");

@@ -1,9 +1,14 @@
+import { randomUUID } from "node:crypto";
 import { GalaxyError } from "@galaxy/errors";
 import { type NotificationIntent, parseIntent } from "@galaxy/notificationintent";
 import type { EngineVersion, EngineVersionStatus } from "../../src/domain/engine-version.js";
 import type { OperationEntry, OperationRecord } from "../../src/domain/operation.js";
 import type { PlayerMapping, RuntimeRecord } from "../../src/domain/runtime-record.js";
 import { isTerminalStatus, type RuntimeStatus } from "../../src/domain/runtime-status.js";
+import type {
+  CacheInvalidation,
+  CacheInvalidationPublisher,
+} from "../../src/ports/cache-invalidation.js";
 import type { Clock } from "../../src/ports/clock.js";
 import type {
   EngineClient,
@@ -15,24 +20,36 @@ import type {
   EngineVersionPatch,
   EngineVersionStore,
 } from "../../src/ports/engine-version-store.js";
+import type { LobbyClient, Membership } from "../../src/ports/lobby-client.js";
 import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../src/ports/lobby-events.js";
 import type { Logger } from "../../src/ports/logger.js";
+import type { MembershipCacheTelemetry } from "../../src/ports/membership.js";
 import type { OperationLog, OperationLogPageQuery } from "../../src/ports/operation-log.js";
 import type { EventOutbox } from "../../src/ports/outbox.js";
+import type { PlayerAccess, PlayerAccessStore } from "../../src/ports/player-access.js";
 import type { PlayerMappingStore } from "../../src/ports/player-mapping-store.js";
+import type { RtmClient, StopReason } from "../../src/ports/rtm-client.js";
 import type {
+  ClaimDueInput,
+  ClaimOneInput,
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
-  UpdateRecordInput,
-  UpdateStatusInput,
 } from "../../src/ports/runtime-record-store.js";
-import type { Telemetry } from "../../src/ports/telemetry.js";
+import type {
+  HealthEventOutcome,
+  PublishStream,
+  Telemetry,
+  TurnEngineTelemetry,
+  TurnOutcome,
+  TurnTrigger,
+} from "../../src/ports/telemetry.js";
 import type {
   ConsumerOffsetStore,
   TransactionStores,
   UnitOfWork,
 } from "../../src/ports/unit-of-work.js";
+import type { OperationContext } from "../../src/services/operation-context.js";
 
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
@@ -96,39 +113,16 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     }
     this.records.set(record.gameId, { ...record });
   }
-  async updateStatus(input: UpdateStatusInput): Promise<boolean> {
-    this.faults.check("updateStatus");
-    const record = this.records.get(input.gameId);
-    if (record === undefined || record.status !== input.from) {
-      return false;
-    }
-    this.records.set(input.gameId, {
-      ...record,
-      ...input.patch,
-      status: input.to,
-      updatedAt: input.now,
-    });
-    return true;
-  }
-  async update(input: UpdateRecordInput): Promise<boolean> {
-    this.faults.check("update");
-    const record = this.records.get(input.gameId);
-    if (
-      record === undefined ||
-      (input.expectedStatus !== undefined && record.status !== input.expectedStatus)
-    ) {
-      return false;
-    }
-    this.records.set(input.gameId, { ...record, ...input.patch, updatedAt: input.now });
-    return true;
-  }
   async compareAndSet(input: CompareAndSetInput): Promise<RuntimeRecord | null> {
     this.faults.check("compareAndSet");
     const record = this.records.get(input.gameId);
     const { expected } = input;
     if (
       record === undefined ||
-      record.status !== expected.status ||
+      !(typeof expected.status === "string"
+        ? record.status === expected.status
+        : expected.status.includes(record.status)) ||
+      (expected.leaseToken !== undefined && (record.leaseToken ?? null) !== expected.leaseToken) ||
       (expected.nextGenerationAt !== undefined &&
         (record.nextGenerationAt?.getTime() ?? null) !==
           (expected.nextGenerationAt?.getTime() ?? null)) ||
@@ -148,8 +142,11 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     this.records.set(input.gameId, updated);
     return { ...updated };
   }
-  async deleteWithMappings(gameId: string): Promise<void> {
+  async deleteWithMappings(gameId: string, guard?: { leaseToken: string }): Promise<void> {
     this.faults.check("deleteWithMappings");
+    if (guard !== undefined && this.records.get(gameId)?.leaseToken !== guard.leaseToken) {
+      return;
+    }
     this.records.delete(gameId);
     for (let index = this.mappings.length - 1; index >= 0; index -= 1) {
       if (this.mappings[index]?.gameId === gameId) {
@@ -184,6 +181,100 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
           record.nextGenerationAt.getTime() <= now.getTime(),
       )
       .slice(0, limit);
+  }
+  async claimDue(input: ClaimDueInput): Promise<RuntimeRecord[]> {
+    this.faults.check("claimDue");
+    const due = [...this.records.values()]
+      .filter(
+        (record) =>
+          record.status === "running" &&
+          !record.skipNextTick &&
+          (record.leaseToken ?? null) === null &&
+          record.nextGenerationAt !== null &&
+          record.nextGenerationAt.getTime() <= input.now.getTime(),
+      )
+      .sort(
+        (a, b) =>
+          (a.nextGenerationAt?.getTime() ?? 0) - (b.nextGenerationAt?.getTime() ?? 0) ||
+          (a.gameId < b.gameId ? -1 : 1),
+      )
+      .slice(0, input.limit);
+    return due.map((record) => {
+      const claimed: RuntimeRecord = {
+        ...record,
+        status: "generation_in_progress",
+        leaseOwner: input.owner,
+        leaseToken: randomUUID(),
+        leaseExpiresAt: input.leaseExpiresAt,
+        leaseTrigger: "scheduler",
+        updatedAt: input.now,
+      };
+      this.records.set(record.gameId, claimed);
+      return { ...claimed };
+    });
+  }
+  async claim(input: ClaimOneInput): Promise<RuntimeRecord | null> {
+    this.faults.check("claim");
+    const record = this.records.get(input.gameId);
+    if (
+      record === undefined ||
+      !input.from.includes(record.status) ||
+      (record.leaseToken ?? null) !== null
+    ) {
+      return null;
+    }
+    const claimed: RuntimeRecord = {
+      ...record,
+      status: "generation_in_progress",
+      leaseOwner: input.owner,
+      leaseToken: input.token,
+      leaseExpiresAt: input.leaseExpiresAt,
+      leaseTrigger: input.trigger,
+      updatedAt: input.now,
+    };
+    this.records.set(input.gameId, claimed);
+    return { ...claimed };
+  }
+  async renewLeases(tokens: readonly string[], leaseExpiresAt: Date): Promise<number> {
+    let held = 0;
+    for (const [gameId, record] of this.records) {
+      if (record.leaseToken != null && tokens.includes(record.leaseToken)) {
+        this.records.set(gameId, { ...record, leaseExpiresAt });
+        held += 1;
+      }
+    }
+    return held;
+  }
+  async listExpiredLeases(input: {
+    now: Date;
+    unleasedBefore: Date;
+    limit: number;
+    ownedBy?: string;
+  }): Promise<RuntimeRecord[]> {
+    return [...this.records.values()]
+      .filter((record) =>
+        record.leaseToken != null
+          ? (record.leaseExpiresAt != null &&
+              record.leaseExpiresAt.getTime() < input.now.getTime()) ||
+            (input.ownedBy !== undefined && record.leaseOwner === input.ownedBy)
+          : (record.status === "generation_in_progress" || record.status === "starting") &&
+            record.updatedAt.getTime() < input.unleasedBefore.getTime(),
+      )
+      .slice(0, input.limit)
+      .map((record) => ({ ...record }));
+  }
+  async listDueSkipped(now: Date, limit: number): Promise<RuntimeRecord[]> {
+    return [...this.records.values()]
+      .filter(
+        (record) =>
+          record.status === "running" &&
+          record.skipNextTick &&
+          (record.leaseToken ?? null) === null &&
+          record.nextGenerationAt !== null &&
+          record.nextGenerationAt.getTime() <= now.getTime(),
+      )
+      .slice(0, limit)
+      .map((record) => ({ ...record }));
   }
   async countByStatus(): Promise<Partial<Record<RuntimeStatus, number>>> {
     const counts: Partial<Record<RuntimeStatus, number>> = {};
@@ -369,11 +460,16 @@ export class MemoryUnitOfWork implements UnitOfWork {
         return eventId();
       },
     };
+    // Like a transaction, a failed unit of work leaves the stores as they were.
+    const { runtimes, operationLog } = this.stores;
+    const records = new Map(runtimes.records);
+    const mappings = [...runtimes.mappings];
+    const entries = operationLog.entries.length;
     try {
       const result = await work({
-        runtimeRecords: this.stores.runtimes,
-        playerMappings: this.stores.runtimes,
-        operationLog: this.stores.operationLog,
+        runtimeRecords: runtimes,
+        playerMappings: runtimes,
+        operationLog,
         consumerOffsets: this.stores.offsets ?? new MemoryConsumerOffsets(),
         outbox,
       });
@@ -382,16 +478,84 @@ export class MemoryUnitOfWork implements UnitOfWork {
       return result;
     } catch (error) {
       this.rollbacks += 1;
+      runtimes.records.clear();
+      for (const [gameId, record] of records) runtimes.records.set(gameId, record);
+      runtimes.mappings.splice(0, runtimes.mappings.length, ...mappings);
+      operationLog.entries.splice(entries);
       throw error;
     }
   }
 }
 
-/** A scripted engine: `init` answers from `initResult` (a state or an error to throw). */
+/** One scripted answer of the engine: a state, an error to throw, or a function of the call. */
+export type EngineAnswer =
+  | EngineState
+  | Error
+  | ((endpoint: string) => EngineState | Promise<EngineState>);
+
+/** One hot-path call the engine received. */
+export interface EngineHotCall {
+  operation: "command" | "order" | "report";
+  endpoint: string;
+  actor: string;
+  payload: unknown;
+}
+
+/**
+ * The one engine of the in-memory tests. Admin side (recorded in `calls`):
+ * `init` answers `initResult` (by default turn 0 with one player per race),
+ * `/admin/turn` advances a per-endpoint turn counter or answers what a test
+ * queued in `turnAnswers`, `/admin/status` reports the counter (or
+ * `statusAnswer`), banish records the race; `hold` keeps every turn waiting
+ * until `release`. Hot path (recorded in `hotCalls`): command, order and
+ * report answer `reply` (an answer or an error to throw).
+ */
 export class FakeEngine implements EngineClient {
+  readonly calls: { operation: string; endpoint: string; args: unknown }[] = [];
   initResult: EngineState | Error | ((races: readonly string[]) => EngineState) = (races) =>
     stateFor(races);
-  readonly calls: { operation: string; endpoint: string; args: unknown }[] = [];
+  readonly turns = new Map<string, number>();
+  readonly finishAt = new Map<string, number>();
+  readonly turnAnswers: EngineAnswer[] = [];
+  statusAnswer: EngineAnswer | undefined;
+  banishError: Error | undefined;
+  readonly banished: { endpoint: string; raceName: string }[] = [];
+  /** The races `/admin/turn` and `/admin/status` report. */
+  readonly races = ["Aelinari", "Borg"];
+  readonly hotCalls: EngineHotCall[] = [];
+  reply: EngineRawResponse | Error = {
+    status: 200,
+    contentType: "application/json",
+    body: '{"ok":true}',
+  };
+  private gates: (() => void)[] = [];
+  private gated = false;
+
+  /** Holds every `/admin/turn` until {@link release}. */
+  hold(): void {
+    this.gated = true;
+  }
+
+  /** Lets the held turns (and later ones) through. */
+  release(): void {
+    this.gated = false;
+    for (const open of this.gates.splice(0)) open();
+  }
+
+  stateOf(endpoint: string): EngineState {
+    const turn = this.turns.get(endpoint) ?? 0;
+    const finishAt = this.finishAt.get(endpoint) ?? 0;
+    return {
+      turn,
+      finished: finishAt > 0 && turn >= finishAt,
+      players: this.races.map((raceName, index) => ({
+        raceName,
+        enginePlayerUuid: `uuid-${raceName}`,
+        planets: 1 + index + turn,
+        population: 100 * (index + 1) + turn * 10,
+      })),
+    };
+  }
 
   async init(endpoint: string, raceNames: readonly string[]): Promise<EngineState> {
     this.calls.push({ operation: "init", endpoint, args: raceNames });
@@ -401,24 +565,76 @@ export class FakeEngine implements EngineClient {
     }
     return typeof result === "function" ? result(raceNames) : result;
   }
-  async status(): Promise<EngineState> {
-    throw new Error("not scripted");
+
+  async turn(endpoint: string): Promise<EngineState> {
+    this.calls.push({ operation: "turn", endpoint, args: null });
+    if (this.gated) {
+      await new Promise<void>((resolve) => this.gates.push(resolve));
+    }
+    const scripted = this.turnAnswers.shift();
+    if (scripted !== undefined) {
+      return answer(scripted, endpoint);
+    }
+    this.turns.set(endpoint, (this.turns.get(endpoint) ?? 0) + 1);
+    return this.stateOf(endpoint);
   }
-  async turn(): Promise<EngineState> {
-    throw new Error("not scripted");
+
+  async status(endpoint: string): Promise<EngineState> {
+    this.calls.push({ operation: "status", endpoint, args: null });
+    if (this.statusAnswer !== undefined) {
+      return answer(this.statusAnswer, endpoint);
+    }
+    return this.stateOf(endpoint);
   }
-  async banish(): Promise<void> {
-    throw new Error("not scripted");
+
+  async banish(endpoint: string, raceName: string): Promise<void> {
+    this.calls.push({ operation: "banish", endpoint, args: raceName });
+    if (this.banishError !== undefined) {
+      throw this.banishError;
+    }
+    this.banished.push({ endpoint, raceName });
   }
-  async command(): Promise<EngineRawResponse> {
-    throw new Error("not scripted");
+
+  turnCalls(endpoint?: string): number {
+    return this.calls.filter(
+      (call) => call.operation === "turn" && (endpoint === undefined || call.endpoint === endpoint),
+    ).length;
   }
-  async order(): Promise<EngineRawResponse> {
-    throw new Error("not scripted");
+
+  async command(
+    endpoint: string,
+    actor: string,
+    commands: readonly unknown[],
+  ): Promise<EngineRawResponse> {
+    return this.hot({ operation: "command", endpoint, actor, payload: commands });
   }
-  async report(): Promise<EngineRawResponse> {
-    throw new Error("not scripted");
+
+  async order(
+    endpoint: string,
+    actor: string,
+    orders: readonly unknown[],
+  ): Promise<EngineRawResponse> {
+    return this.hot({ operation: "order", endpoint, actor, payload: orders });
   }
+
+  async report(endpoint: string, player: string, turn: number): Promise<EngineRawResponse> {
+    return this.hot({ operation: "report", endpoint, actor: player, payload: turn });
+  }
+
+  private hot(call: EngineHotCall): EngineRawResponse {
+    this.hotCalls.push(call);
+    if (this.reply instanceof Error) {
+      throw this.reply;
+    }
+    return this.reply;
+  }
+}
+
+async function answer(scripted: EngineAnswer, endpoint: string): Promise<EngineState> {
+  if (scripted instanceof Error) {
+    throw scripted;
+  }
+  return typeof scripted === "function" ? scripted(endpoint) : scripted;
 }
 
 /** A StateResponse at turn 0 with one player per race. */
@@ -435,10 +651,199 @@ export function stateFor(races: readonly string[]): EngineState {
   };
 }
 
-/** Counts telemetry calls. */
-export class MemoryTelemetry implements Telemetry {
+/** An RTM that records its calls; `failNext` makes the next call of an operation fail. */
+export class FakeRtm implements RtmClient {
+  readonly calls: { operation: "stop" | "patch"; gameId: string; arg: string }[] = [];
+  private readonly failures = new Map<string, Error>();
+  /** Runs inside each call before it answers (to interleave other work). */
+  during: (() => Promise<void>) | undefined;
+
+  failNext(
+    operation: "stop" | "patch",
+    error: Error = new GalaxyError(
+      "runtime_manager_unavailable",
+      `runtime manager ${operation} answered 500`,
+    ),
+  ): void {
+    this.failures.set(operation, error);
+  }
+
+  async stop(gameId: string, reason: StopReason): Promise<void> {
+    await this.call("stop", gameId, reason);
+  }
+
+  async patch(gameId: string, imageRef: string): Promise<void> {
+    await this.call("patch", gameId, imageRef);
+  }
+
+  private async call(operation: "stop" | "patch", gameId: string, arg: string): Promise<void> {
+    this.calls.push({ operation, gameId, arg });
+    await this.during?.();
+    const failure = this.failures.get(operation);
+    if (failure !== undefined) {
+      this.failures.delete(operation);
+      throw failure;
+    }
+  }
+}
+
+/**
+ * A scripted Lobby: a roster per game, call counting, a switch to make it
+ * fail. A game no {@link setRoster} named answers `unlisted(gameId)` (by
+ * default nobody).
+ */
+export class FakeLobby implements LobbyClient {
+  readonly rosters = new Map<string, Membership[]>();
+  readonly calls: string[] = [];
+  /** When set, every call throws it (after `delayMs`). */
+  failure: Error | undefined;
+  /** Delay of every answer, so that concurrent misses overlap. */
+  delayMs = 0;
+
+  constructor(private readonly unlisted: (gameId: string) => Membership[] = () => []) {}
+
+  setRoster(gameId: string, members: [userId: string, raceName: string, status: string][]): void {
+    this.rosters.set(
+      gameId,
+      members.map(([userId, raceName, status]) => ({ userId, raceName, status })),
+    );
+  }
+
+  async getMemberships(gameId: string): Promise<Membership[]> {
+    this.calls.push(gameId);
+    // The roster as of the call, like a Lobby that read its database before
+    // a slow answer travelled back.
+    const roster = (this.rosters.get(gameId) ?? this.unlisted(gameId)).map((member) => ({
+      ...member,
+    }));
+    const failure = this.failure;
+    if (this.delayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    }
+    if (failure !== undefined) {
+      throw failure;
+    }
+    return roster;
+  }
+}
+
+/** The service_unavailable the real Lobby client throws. */
+export function lobbyDown(): GalaxyError {
+  return new GalaxyError(
+    "service_unavailable",
+    "cannot verify membership: Game Lobby is unavailable",
+  );
+}
+
+/** {@link PlayerAccessStore} over the in-memory runtime store. */
+export class MemoryPlayerAccess implements PlayerAccessStore {
+  calls = 0;
+  constructor(private readonly runtimes: MemoryRuntimeStore) {}
+
+  async getPlayerAccess(gameId: string, userId: string): Promise<PlayerAccess | null> {
+    this.calls += 1;
+    this.runtimes.faults.check("getPlayerAccess");
+    const record = this.runtimes.records.get(gameId);
+    if (record === undefined) {
+      return null;
+    }
+    const mapping = this.runtimes.mappings.find(
+      (candidate) => candidate.gameId === gameId && candidate.userId === userId,
+    );
+    return {
+      status: record.status,
+      engineEndpoint: record.engineEndpoint,
+      raceName: mapping?.raceName ?? null,
+    };
+  }
+}
+
+/** The cache-invalidation broadcasts this replica sent. */
+export class MemoryCacheInvalidations implements CacheInvalidationPublisher {
+  readonly sent: CacheInvalidation[] = [];
+  publish(invalidation: CacheInvalidation): void {
+    this.sent.push(invalidation);
+  }
+}
+
+/** Keeps what the services record: register outcomes, turns, health events, cache hits. */
+export class MemoryTelemetry implements Telemetry, TurnEngineTelemetry, MembershipCacheTelemetry {
   readonly registerOutcomes: { outcome: string; errorCode: string }[] = [];
+  readonly turns: { trigger: TurnTrigger; outcome: TurnOutcome }[] = [];
+  readonly lags: number[] = [];
+  readonly healthEvents: { eventType: string; outcome: HealthEventOutcome }[] = [];
+  readonly publishFailures: PublishStream[] = [];
+  membershipCacheHits = 0;
+  membershipCacheMisses = 0;
   recordRegisterRuntime(outcome: string, errorCode: string): void {
     this.registerOutcomes.push({ outcome, errorCode });
   }
+  recordTurnGeneration(trigger: TurnTrigger, outcome: TurnOutcome): void {
+    this.turns.push({ trigger, outcome });
+  }
+  observeSchedulerLag(seconds: number): void {
+    this.lags.push(seconds);
+  }
+  recordHealthEvent(eventType: string, outcome: HealthEventOutcome): void {
+    this.healthEvents.push({ eventType, outcome });
+  }
+  recordPublishFailure(stream: PublishStream): void {
+    this.publishFailures.push(stream);
+  }
+  recordMembershipCacheHit(): void {
+    this.membershipCacheHits += 1;
+  }
+  recordMembershipCacheMiss(): void {
+    this.membershipCacheMisses += 1;
+  }
+}
+
+/** A running record with two mapped players, inserted into `runtimes`. */
+export async function seedRunningGame(
+  runtimes: MemoryRuntimeStore,
+  gameId: string,
+  overrides: Partial<RuntimeRecord> = {},
+): Promise<RuntimeRecord> {
+  const now = new Date("2026-01-01T10:00:00.000Z");
+  const record: RuntimeRecord = {
+    gameId,
+    status: "running",
+    engineEndpoint: `http://engine/games/${gameId}`,
+    currentImageRef: "galaxy/game:1.4.2",
+    currentEngineVersion: "1.4.2",
+    turnSchedule: "0 * * * *",
+    currentTurn: 0,
+    nextGenerationAt: new Date("2026-01-01T11:00:00.000Z"),
+    skipNextTick: false,
+    engineHealth: "",
+    createdAt: now,
+    updatedAt: now,
+    startedAt: now,
+    stoppedAt: null,
+    finishedAt: null,
+    lastPlayerStats: [],
+    lastHealthEventId: "",
+    ...overrides,
+  };
+  await runtimes.insert(record);
+  const mappings: PlayerMapping[] = [
+    {
+      gameId,
+      userId: "user-1",
+      raceName: "Aelinari",
+      enginePlayerUuid: "uuid-Aelinari",
+      createdAt: now,
+    },
+    { gameId, userId: "user-2", raceName: "Borg", enginePlayerUuid: "uuid-Borg", createdAt: now },
+  ];
+  await runtimes.insertMany(mappings);
+  return record;
+}
+
+/** An operation context for service calls in tests. */
+export function testContext(
+  opSource: OperationContext["opSource"] = "admin_rest",
+  logger = new MemoryLogger(),
+): OperationContext & { logger: MemoryLogger } {
+  return { opSource, sourceRef: "test", logger };
 }

@@ -50,10 +50,23 @@ export const runtimeRecords = gamemaster.table(
     // Stream id of the last runtime:health_events entry applied to this game
     // ('' = none): an older or equal entry is never applied again.
     lastHealthEventId: text().notNull().default(""),
+    // The claim of the turn (or registration) in flight: which instance holds
+    // it, the token every later write of that attempt guards on, and until
+    // when. An expired lease means its instance died; any instance recovers
+    // the game (docs/decisions/085-gm-turn-claims-and-leases.md).
+    leaseOwner: text(),
+    leaseToken: text(),
+    leaseExpiresAt: timestamptz(),
+    // `scheduler` | `force`: an interrupted forced turn is recovered as one.
+    leaseTrigger: text().$type<"scheduler" | "force">(),
   },
   (table) => [
     // The scheduler asks for running games with next_generation_at <= now.
     index("runtime_records_due_idx").on(table.status, table.nextGenerationAt),
+    // The recovery sweep asks for leases that expired.
+    index("runtime_records_lease_idx")
+      .on(table.leaseExpiresAt)
+      .where(sql`${table.leaseToken} is not null`),
     // The hard delete of an engine version asks whether a live runtime uses it.
     index("runtime_records_engine_version_idx").on(table.currentEngineVersion),
     check(

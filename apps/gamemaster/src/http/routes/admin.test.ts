@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTestApp, jsonRequest } from "../../../test/support/app-harness.js";
-import { seedRunningGame } from "../../../test/support/turn-fakes.js";
+import { seedRunningGame } from "../../../test/support/fakes.js";
 
 const GAME = "/api/v1/internal/games/g1";
 
@@ -51,7 +51,7 @@ describe("admin routes", () => {
       expect(response.status).toBe(400);
       expect(await json(response)).toMatchObject({ error: { code: "invalid_request" } });
     }
-    expect(t.turnEngine.rtm.calls).toEqual([]);
+    expect(t.rtm.calls).toEqual([]);
     const ok = await t.app.request(
       `${GAME}/runtime/stop`,
       jsonRequest("POST", { reason: "orphan_cleanup" }),
@@ -63,7 +63,7 @@ describe("admin routes", () => {
   it("stop answers 502 runtime_manager_unavailable when RTM fails and 409 once stopped", async () => {
     const t = createTestApp();
     await seedRunningGame(t.runtimes, "g1");
-    t.turnEngine.rtm.failNext("stop");
+    t.rtm.failNext("stop");
     const failed = await t.app.request(
       `${GAME}/runtime/stop`,
       jsonRequest("POST", { reason: "admin_request" }),

@@ -1,7 +1,7 @@
 import { GalaxyError } from "@galaxy/errors";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, jsonRequest } from "../../../test/support/app-harness.js";
-import { lobbyDown } from "../../../test/support/hot-path-fakes.js";
+import { lobbyDown } from "../../../test/support/fakes.js";
 import type { RuntimeStatus } from "../../domain/runtime-status.js";
 
 const GAME = "/api/v1/internal/games";
@@ -87,7 +87,7 @@ beforeEach(() => {
 
 describe("hot path: happy paths", () => {
   it("executes commands as the caller's mapped race and relays the engine's body verbatim", async () => {
-    t.hotEngine.reply = {
+    t.engine.reply = {
       status: 200,
       contentType: "application/json",
       body: '{"actor":"Aelinari",  "accepted":2}',
@@ -96,7 +96,7 @@ describe("hot path: happy paths", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("application/json");
     expect(await response.text()).toBe('{"actor":"Aelinari",  "accepted":2}');
-    expect(t.hotEngine.hotCalls).toEqual([
+    expect(t.engine.hotCalls).toEqual([
       {
         operation: "command",
         endpoint: "http://engine:8080/games/g1",
@@ -111,18 +111,18 @@ describe("hot path: happy paths", () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true });
     expect((await orders("g1", { orders: [] })).status).toBe(200);
-    expect(t.hotEngine.hotCalls.map((call) => [call.operation, call.actor, call.payload])).toEqual([
+    expect(t.engine.hotCalls.map((call) => [call.operation, call.actor, call.payload])).toEqual([
       ["order", "Aelinari", [{ type: "move_fleet", fleet: 3, to: 42 }]],
       ["order", "Aelinari", []],
     ]);
   });
 
   it("reads the caller's report of a turn", async () => {
-    t.hotEngine.reply = { status: 200, contentType: "application/json", body: '{"turn":2}' };
+    t.engine.reply = { status: 200, contentType: "application/json", body: '{"turn":2}' };
     const response = await report("g1", "2");
     expect(response.status).toBe(200);
     expect(await response.text()).toBe('{"turn":2}');
-    expect(t.hotEngine.hotCalls).toEqual([
+    expect(t.engine.hotCalls).toEqual([
       {
         operation: "report",
         endpoint: "http://engine:8080/games/g1",
@@ -142,7 +142,7 @@ describe("hot path: runtime state", () => {
       'runtime for game "nope" not found',
     ]);
     expect(t.lobby.calls).toEqual([]);
-    expect(t.hotEngine.hotCalls).toEqual([]);
+    expect(t.engine.hotCalls).toEqual([]);
   });
 
   it.each([
@@ -168,7 +168,7 @@ describe("hot path: runtime state", () => {
           `runtime for game "g3" is ${status}, not running`,
         ]);
       }
-      expect(t.hotEngine.hotCalls).toEqual([]);
+      expect(t.engine.hotCalls).toEqual([]);
       expect(t.lobby.calls).toEqual([]);
     },
   );
@@ -191,13 +191,13 @@ describe("hot path: who may act", () => {
       ]) {
         expect(await errorOf(response)).toEqual([403, "forbidden", message]);
       }
-      expect(t.hotEngine.hotCalls).toEqual([]);
+      expect(t.engine.hotCalls).toEqual([]);
     },
   );
 
   it("refuses a mapped user whom Lobby no longer lists (e.g. u4) with forbidden", async () => {
     expect((await commands("g1", { commands: [{}] }, "u4")).status).toBe(403);
-    expect(t.hotEngine.hotCalls).toEqual([]);
+    expect(t.engine.hotCalls).toEqual([]);
   });
 
   it.each([
@@ -208,18 +208,18 @@ describe("hot path: who may act", () => {
     const [status, code, message] = await errorOf(await commands("g1", body));
     expect([status, code]).toEqual([400, "invalid_request"]);
     expect(message).toContain(fragment);
-    expect(t.hotEngine.hotCalls).toEqual([]);
+    expect(t.engine.hotCalls).toEqual([]);
   });
 
   it("rejects an actor on an orders body too", async () => {
     expect((await orders("g1", { orders: [], actor: "Borg" })).status).toBe(400);
-    expect(t.hotEngine.hotCalls).toEqual([]);
+    expect(t.engine.hotCalls).toEqual([]);
   });
 
   it("never lets an actor inside an opaque command item change who acts", async () => {
     const response = await commands("g1", { commands: [{ type: "build", actor: "Borg" }] });
     expect(response.status).toBe(200);
-    expect(t.hotEngine.hotCalls).toEqual([
+    expect(t.engine.hotCalls).toEqual([
       expect.objectContaining({ actor: "Aelinari", payload: [{ type: "build", actor: "Borg" }] }),
     ]);
   });
@@ -273,7 +273,7 @@ describe("hot path: membership cache", () => {
     await report("g1", "1");
     await commands("g1", { commands: [{}] }, "u2");
     expect(t.lobby.calls).toEqual(["g1"]);
-    expect(t.hotEngine.hotCalls).toHaveLength(3);
+    expect(t.engine.hotCalls).toHaveLength(3);
   });
 
   it("reloads the roster after the TTL", async () => {
@@ -293,7 +293,7 @@ describe("hot path: membership cache", () => {
       "service_unavailable",
       "cannot verify membership: Game Lobby is unavailable",
     ]);
-    expect(t.hotEngine.hotCalls).toEqual([]);
+    expect(t.engine.hotCalls).toEqual([]);
     t.lobby.failure = undefined;
     expect((await commands("g1", { commands: [{}] })).status).toBe(200);
   });
@@ -356,7 +356,7 @@ describe("hot path: engine failures", () => {
       [502, "engine_unreachable", "engine command timed out after 1000ms"],
     ],
   ])("maps %s of the engine", async (_name, error, expected) => {
-    t.hotEngine.reply = error;
+    t.engine.reply = error;
     expect(await errorOf(await commands("g1", { commands: [{}] }))).toEqual(expected);
     expect(await errorOf(await orders("g1", { orders: [] }))).toEqual(expected);
     expect(await errorOf(await report("g1", "1"))).toEqual(expected);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTestApp } from "../../../test/support/app-harness.js";
-import { seedRunningGame } from "../../../test/support/turn-fakes.js";
+import { seedRunningGame } from "../../../test/support/fakes.js";
 
 describe("GET /api/v1/internal/games/{game_id}/players", () => {
   it("lists user ↔ race with the last published stats, null where none was published", async () => {

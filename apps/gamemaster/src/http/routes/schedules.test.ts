@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTestApp, jsonRequest } from "../../../test/support/app-harness.js";
-import { seedRunningGame } from "../../../test/support/turn-fakes.js";
+import { seedRunningGame } from "../../../test/support/fakes.js";
 
 const GAME = "/api/v1/internal/games/g1";
 const PREVIEW = "/api/v1/internal/schedules/preview";

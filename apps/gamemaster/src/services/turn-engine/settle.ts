@@ -1,0 +1,474 @@
+import { parse, type Schedule } from "@galaxy/cronutil";
+import { GalaxyError } from "@galaxy/errors";
+import type { OpKind } from "../../domain/operation.js";
+import {
+  type PlayerTurnStats,
+  RELEASED_LEASE,
+  type RuntimeRecord,
+  type RuntimeRecordPatch,
+} from "../../domain/runtime-record.js";
+import type { RuntimeStatus } from "../../domain/runtime-status.js";
+import { nextActivation, type ScheduleEvent } from "../../domain/schedule.js";
+import type { Clock } from "../../ports/clock.js";
+import type { EngineState } from "../../ports/engine-client.js";
+import type { Logger } from "../../ports/logger.js";
+import type { OperationLog } from "../../ports/operation-log.js";
+import type { PlayerMappingStore } from "../../ports/player-mapping-store.js";
+import type { RuntimeRecordStore } from "../../ports/runtime-record-store.js";
+import type { TurnEngineTelemetry, TurnOutcome } from "../../ports/telemetry.js";
+import type { TransactionStores, UnitOfWork } from "../../ports/unit-of-work.js";
+import { operationEntry, recordOperation } from "../op-log.js";
+import { projectPlayerStats } from "../register-runtime.js";
+import type { RuntimeNotifier } from "../runtime-notifier.js";
+import type { EngineResult, SettledTurn, TurnAttempt } from "./attempt.js";
+
+/** Collaborators of {@link TurnSettler}. */
+export interface TurnSettlerDeps {
+  runtimeRecords: RuntimeRecordStore;
+  playerMappings: PlayerMappingStore;
+  operationLog: OperationLog;
+  unitOfWork: UnitOfWork;
+  notifier: RuntimeNotifier;
+  telemetry: TurnEngineTelemetry;
+  clock: Clock;
+  /** Most outcomes written by one transaction. */
+  maxBatch?: number;
+}
+
+/**
+ * Statuses an attempt may find its game in besides generation_in_progress
+ * and still write its turn: a health event moved it while the engine ran
+ * (container exited → engine_unreachable, and back → running). The engine
+ * answered, so the turn happened; its bookkeeping is kept and the status the
+ * health event set stays.
+ */
+const MOVED_UNDER_THE_TURN: readonly RuntimeStatus[] = ["engine_unreachable", "running"];
+
+const DEFAULT_MAX_BATCH = 64;
+const SCHEDULE_CACHE_LIMIT = 1_000;
+
+/** An outcome ready to be written: everything that needs no transaction is done. */
+interface PreparedOutcome {
+  attempt: TurnAttempt;
+  result: EngineResult;
+  /** For answered turns: the stats and the intent's recipients, looked up before the transaction. */
+  stats: PlayerTurnStats[];
+  recipients: string[];
+  done(settled: SettledTurn): void;
+  fail(error: unknown): void;
+}
+
+/** What the transaction wrote for one outcome (null record: the CAS was lost). */
+interface WrittenOutcome {
+  record: RuntimeRecord | null;
+  outcome: SettledTurn["outcome"];
+  error?: GalaxyError;
+}
+
+/**
+ * The settle step: writes an attempt's outcome — the record (guarded by the
+ * attempt's lease token and turn), its operation-log entry and its outbox
+ * rows — in one transaction. Outcomes that arrive together share one
+ * transaction (one commit for a batch of turns); if that transaction fails,
+ * each outcome is retried in a transaction of its own, so one bad row never
+ * sinks the others. An outcome that still cannot be written throws: its
+ * game keeps the lease, which expires, and recovery settles it from the
+ * engine's status.
+ */
+export class TurnSettler {
+  private readonly queue: PreparedOutcome[] = [];
+  private flushing: Promise<void> | undefined;
+  private scheduled = false;
+  private readonly schedules = new Map<string, Schedule | null>();
+  private readonly maxBatch: number;
+
+  constructor(private readonly deps: TurnSettlerDeps) {
+    this.maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH;
+  }
+
+  /** Writes `result` for `attempt`; resolves once it committed (or was discarded). */
+  async settle(attempt: TurnAttempt, result: EngineResult): Promise<SettledTurn> {
+    let stats: PlayerTurnStats[] = [];
+    let recipients: string[] = [];
+    if (result.kind === "answered") {
+      // A database failure here throws: the lease expires and recovery
+      // settles the turn, rather than committing a turn whose intent has
+      // nobody to go to and whose snapshot has no stats.
+      const mappings = await this.deps.playerMappings.listByGame(attempt.claimed.gameId);
+      const userByRace = new Map(mappings.map((mapping) => [mapping.raceName, mapping.userId]));
+      stats = projectPlayerStats(result.state, userByRace);
+      recipients = await this.deps.notifier.recipients(
+        attempt.claimed.gameId,
+        mappings,
+        attempt.ctx.logger,
+      );
+    }
+    const settled = await new Promise<SettledTurn>((done, fail) => {
+      this.queue.push({ attempt, result, stats, recipients, done, fail });
+      this.kick();
+    });
+    if (settled.outcome === "discarded") {
+      await this.logDiscarded(attempt, settled);
+    }
+    this.report(attempt, result, settled);
+    return settled;
+  }
+
+  private kick(): void {
+    if (this.flushing !== undefined || this.scheduled) {
+      return;
+    }
+    // Let the outcomes of one burst of engine answers gather first.
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.queue.length > 0) {
+          this.kick();
+        }
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0, this.maxBatch);
+    if (batch.length === 0) {
+      return;
+    }
+    try {
+      const written = await this.deps.unitOfWork.run(async (tx) => {
+        const results: WrittenOutcome[] = [];
+        for (const item of batch) {
+          results.push(await this.write(tx, item));
+        }
+        return results;
+      });
+      batch.forEach((item, index) => item.done(toSettled(written[index])));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]?.fail(error);
+        return;
+      }
+      // One outcome's failure rolled back the whole batch: each on its own.
+      for (const item of batch) {
+        try {
+          const written = await this.deps.unitOfWork.run((tx) => this.write(tx, item));
+          item.done(toSettled(written));
+        } catch (alone) {
+          item.fail(alone);
+        }
+      }
+    }
+  }
+
+  private write(tx: TransactionStores, item: PreparedOutcome): Promise<WrittenOutcome> {
+    switch (item.result.kind) {
+      case "answered":
+        return this.writeTurn(tx, item, item.result.state);
+      case "failed":
+        return this.writeFailure(tx, item, item.result.error);
+      case "not_advanced":
+        return this.writeRequeue(tx, item);
+    }
+  }
+
+  /**
+   * A generated turn: finished, or running with its next activation, turn
+   * number and stats, its log entry, its snapshot (or game_finished) and
+   * its intent. From engine_unreachable/running (a health event during the
+   * turn) the turn is written the same way and the status stays.
+   */
+  private async writeTurn(
+    tx: TransactionStores,
+    item: PreparedOutcome,
+    state: EngineState,
+  ): Promise<WrittenOutcome> {
+    const { attempt, stats, recipients } = item;
+    const { claimed } = attempt;
+    const now = this.deps.clock.now();
+    const turn = Math.max(state.turn, claimed.currentTurn);
+    const statsPatch = stats.length > 0 ? { lastPlayerStats: stats } : {};
+    const guard = { leaseToken: attempt.token, currentTurn: claimed.currentTurn };
+    let patch: RuntimeRecordPatch;
+    if (state.finished) {
+      patch = {
+        currentTurn: turn,
+        finishedAt: now,
+        nextGenerationAt: null,
+        skipNextTick: false,
+        ...statsPatch,
+        ...RELEASED_LEASE,
+      };
+    } else {
+      const next = this.next(attempt, { kind: "turn_generated", trigger: attempt.trigger }, now);
+      patch = {
+        currentTurn: turn,
+        nextGenerationAt: next.nextGenerationAt,
+        skipNextTick: next.skipNextTick,
+        ...statsPatch,
+        ...RELEASED_LEASE,
+      };
+    }
+    const written =
+      (await tx.runtimeRecords.compareAndSet({
+        gameId: claimed.gameId,
+        expected: { status: "generation_in_progress", ...guard },
+        to: state.finished ? "finished" : "running",
+        patch,
+        now,
+      })) ??
+      (await tx.runtimeRecords.compareAndSet({
+        gameId: claimed.gameId,
+        expected: { status: MOVED_UNDER_THE_TURN, ...guard },
+        ...(state.finished ? { to: "finished" as const } : {}),
+        patch,
+        now,
+      }));
+    if (written === null) {
+      return { record: null, outcome: "discarded" };
+    }
+    await this.appendLog(tx, attempt, undefined, now);
+    const { notifier } = this.deps;
+    const logger = attempt.ctx.logger;
+    if (written.status === "finished") {
+      notifier.gameFinished(tx.outbox, written, stats);
+      notifier.finishedIntent(
+        tx.outbox,
+        { gameId: claimed.gameId, finalTurnNumber: turn, recipients, occurredAt: now },
+        logger,
+      );
+      return { record: written, outcome: "finished" };
+    }
+    notifier.snapshot(tx.outbox, written, now, stats);
+    notifier.turnReady(
+      tx.outbox,
+      { gameId: claimed.gameId, turnNumber: turn, recipients, occurredAt: now },
+      logger,
+    );
+    return { record: written, outcome: "generated" };
+  }
+
+  /**
+   * A failed turn: generation_failed (the regular schedule stays visible
+   * after a scheduler tick), the failure entry, a snapshot and the
+   * operators' intent. A game a health event moved meanwhile keeps its
+   * status; the failure is logged and the lease released.
+   */
+  private async writeFailure(
+    tx: TransactionStores,
+    item: PreparedOutcome,
+    error: GalaxyError,
+  ): Promise<WrittenOutcome> {
+    const { attempt } = item;
+    const { claimed } = attempt;
+    const now = this.deps.clock.now();
+    const guard = { leaseToken: attempt.token, currentTurn: claimed.currentTurn };
+    const schedulePatch =
+      attempt.trigger === "scheduler"
+        ? {
+            nextGenerationAt: this.next(attempt, { kind: "turn_failed", trigger: "scheduler" }, now)
+              .nextGenerationAt,
+          }
+        : {};
+    const failed = await tx.runtimeRecords.compareAndSet({
+      gameId: claimed.gameId,
+      expected: { status: "generation_in_progress", ...guard },
+      to: "generation_failed",
+      patch: { ...schedulePatch, ...RELEASED_LEASE },
+      now,
+    });
+    if (failed !== null) {
+      await this.appendLog(tx, attempt, error, now);
+      this.deps.notifier.snapshot(tx.outbox, failed, now);
+      this.deps.notifier.generationFailed(
+        tx.outbox,
+        {
+          gameId: claimed.gameId,
+          turnNumber: claimed.currentTurn + 1,
+          errorCode: error.code,
+          errorMessage: error.message,
+          attemptStartedAt: attempt.cutoff,
+          occurredAt: now,
+        },
+        attempt.ctx.logger,
+      );
+      return { record: failed, outcome: "failed", error };
+    }
+    const moved = await tx.runtimeRecords.compareAndSet({
+      gameId: claimed.gameId,
+      expected: { status: MOVED_UNDER_THE_TURN, ...guard },
+      patch: { ...RELEASED_LEASE },
+      now,
+    });
+    if (moved === null) {
+      return { record: null, outcome: "discarded" };
+    }
+    await this.appendLog(tx, attempt, error, now);
+    return { record: moved, outcome: "failed", error };
+  }
+
+  /**
+   * Recovery of a turn the engine never generated (its instance died before
+   * the engine advanced): back to running. A regular tick is due again at
+   * once; an interrupted forced turn leaves the regular schedule as it was.
+   */
+  private async writeRequeue(
+    tx: TransactionStores,
+    item: PreparedOutcome,
+  ): Promise<WrittenOutcome> {
+    const { attempt } = item;
+    const { claimed } = attempt;
+    const now = this.deps.clock.now();
+    const guard = { leaseToken: attempt.token, currentTurn: claimed.currentTurn };
+    const nextGenerationAt =
+      attempt.trigger === "scheduler"
+        ? now
+        : this.next(attempt, { kind: "resumed" }, now).nextGenerationAt;
+    const error = new GalaxyError(
+      "internal_error",
+      `turn ${claimed.currentTurn + 1} was interrupted (the engine did not advance); the game is due again`,
+    );
+    const requeued =
+      (await tx.runtimeRecords.compareAndSet({
+        gameId: claimed.gameId,
+        expected: { status: "generation_in_progress", ...guard },
+        to: "running",
+        patch: { nextGenerationAt, ...RELEASED_LEASE },
+        now,
+      })) ??
+      (await tx.runtimeRecords.compareAndSet({
+        gameId: claimed.gameId,
+        expected: { status: MOVED_UNDER_THE_TURN, ...guard },
+        patch: { ...RELEASED_LEASE },
+        now,
+      }));
+    if (requeued === null) {
+      return { record: null, outcome: "discarded" };
+    }
+    await this.appendLog(tx, attempt, error, now);
+    return { record: requeued, outcome: "requeued", error };
+  }
+
+  private next(attempt: TurnAttempt, event: ScheduleEvent, now: Date) {
+    const { claimed } = attempt;
+    return nextActivation({
+      schedule: this.schedule(claimed.turnSchedule, attempt.ctx.logger),
+      event,
+      recorded: claimed.nextGenerationAt,
+      skipNextTick: claimed.skipNextTick,
+      cutoff: attempt.cutoff,
+      now,
+    });
+  }
+
+  private schedule(expression: string, logger: Logger): Schedule | null {
+    if (this.schedules.has(expression)) {
+      return this.schedules.get(expression) ?? null;
+    }
+    let parsed: Schedule | null = null;
+    try {
+      parsed = parse(expression);
+    } catch (error) {
+      // register-runtime validates the schedule; a bad one here was written by
+      // hand. The game is then simply not scheduled.
+      logger.error({ err: error, turn_schedule: expression }, "invalid turn schedule");
+    }
+    if (this.schedules.size >= SCHEDULE_CACHE_LIMIT) {
+      this.schedules.clear();
+    }
+    this.schedules.set(expression, parsed);
+    return parsed;
+  }
+
+  private async appendLog(
+    tx: TransactionStores,
+    attempt: TurnAttempt,
+    error: unknown,
+    now: Date,
+  ): Promise<void> {
+    await tx.operationLog.append(
+      operationEntry({
+        gameId: attempt.claimed.gameId,
+        opKind: opKindOf(attempt),
+        ctx: attempt.ctx,
+        error,
+        startedAt: attempt.cutoff,
+        finishedAt: now,
+      }),
+    );
+  }
+
+  /** A lost CAS writes nothing but its own failure entry, outside any transaction. */
+  private async logDiscarded(attempt: TurnAttempt, settled: SettledTurn): Promise<void> {
+    const current = await this.deps.runtimeRecords.get(attempt.claimed.gameId).catch(() => null);
+    const status = current?.status ?? "deleted";
+    const error = new GalaxyError(
+      "conflict",
+      current !== null && current.leaseToken != null && current.leaseToken !== attempt.token
+        ? "the turn's outcome was discarded: another instance took the game over"
+        : `the turn's outcome was discarded: the runtime is now ${status}`,
+    );
+    settled.record = current;
+    settled.error = error;
+    await recordOperation(this.deps.operationLog, {
+      gameId: attempt.claimed.gameId,
+      opKind: opKindOf(attempt),
+      ctx: attempt.ctx,
+      error,
+      startedAt: attempt.cutoff,
+      finishedAt: this.deps.clock.now(),
+    });
+  }
+
+  private report(attempt: TurnAttempt, result: EngineResult, settled: SettledTurn): void {
+    const seconds = (performance.now() - attempt.startedMs) / 1000;
+    const logger = attempt.ctx.logger;
+    const metricOutcome: TurnOutcome =
+      settled.outcome === "requeued" || settled.outcome === "not_started"
+        ? "discarded"
+        : settled.outcome;
+    this.deps.telemetry.recordTurnGeneration(attempt.trigger, metricOutcome, seconds);
+    const fields = {
+      trigger: attempt.trigger,
+      recovered: attempt.recovered,
+      turn: settled.record?.currentTurn ?? attempt.claimed.currentTurn,
+      runtime_status: settled.record?.status ?? "deleted",
+      next_generation_at: settled.record?.nextGenerationAt?.toISOString() ?? null,
+    };
+    switch (settled.outcome) {
+      case "generated":
+        logger.info(fields, "turn generated");
+        return;
+      case "finished":
+        logger.info(fields, "final turn generated, game finished");
+        return;
+      case "failed":
+        logger.warn(
+          { ...fields, error_code: settled.error?.code, error_message: settled.error?.message },
+          result.kind === "failed" ? "turn generation failed" : "turn failed",
+        );
+        return;
+      case "requeued":
+        logger.warn(fields, "interrupted turn recovered: the engine did not advance, due again");
+        return;
+      default:
+        logger.warn({ ...fields, reason: settled.error?.message }, "turn outcome discarded");
+    }
+  }
+}
+
+function opKindOf(attempt: TurnAttempt): OpKind {
+  return attempt.trigger === "force" ? "force_next_turn" : "turn_generation";
+}
+
+function toSettled(written: WrittenOutcome | undefined): SettledTurn {
+  if (written === undefined) {
+    return { outcome: "discarded", record: null };
+  }
+  return {
+    outcome: written.outcome,
+    record: written.record,
+    ...(written.error === undefined ? {} : { error: written.error }),
+  };
+}
