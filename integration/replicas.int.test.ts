@@ -1,24 +1,34 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+// The replica soak's harness (its own database, engine stub and GM processes), shared with
+// `pnpm --filter @galaxy/gamemaster soak:replicas`; self-contained, imported by path.
+import {
+  formatReplicaSoakReport,
+  runReplicaSoak,
+} from "../apps/gamemaster/test/support/replica-soak.js";
 import {
   createGame,
   engineCalls,
+  engineState,
   gmRuntime,
   makeTurnDue,
   operationLog,
   playerHeaders,
+  readStream,
   startGame,
   waitForRuntime,
 } from "./support/games.js";
 import { expectStatus, requestJson } from "./support/http.js";
-import { freePorts, Service } from "./support/stack.js";
+import { assertBuilt, freePorts, Service } from "./support/stack.js";
 import { useStack } from "./support/use-stack.js";
-import { waitFor } from "./support/wait.js";
+import { eventually, waitFor } from "./support/wait.js";
 
 // Several Game Master replicas on one database and one Redis (docs/deployment.md): the stack's GM
 // is replica A (the one the lobby stub calls); B and C are two more real GM processes with the
 // same environment on other ports. Only C's scheduler ticks (A and B tick once an hour), so the
 // suite knows which replica generates a turn. Both caches have TTLs of ten minutes: only the
-// cross-replica invalidation can explain a change being seen within a second.
+// cross-replica invalidation can explain a change being seen within a second. C's turn lease is
+// short (renewed every second) so that a slow turn shows its renewals. The chaos case at the
+// end runs its own three ticking replicas (the replica soak's harness).
 
 const CACHE_TTLS = {
   GAMEMASTER_MEMBERSHIP_CACHE_TTL: "10m",
@@ -28,6 +38,10 @@ const QUIET_SCHEDULER = { GAMEMASTER_SCHEDULER_INTERVAL: "1h" };
 /** C's drain budget: longer than the slow turn below, far shorter than the default. */
 const C_SHUTDOWN_TIMEOUT_MS = 10_000;
 const SLOW_TURN_MS = 2_500;
+/** C's GAMEMASTER_TURN_LEASE: renewed every lease/3 while its engine call runs. */
+const C_TURN_LEASE_MS = 3_000;
+/** Games of the chaos case. */
+const CHAOS_GAMES = 40;
 /** What "every replica within 1 s" allows. */
 const PROPAGATION_MS = 1_000;
 
@@ -59,6 +73,7 @@ beforeAll(async () => {
   b = replica("gm-b", portB, QUIET_SCHEDULER);
   c = replica("gm-c", portC, {
     GAMEMASTER_SCHEDULER_INTERVAL: "200ms",
+    GAMEMASTER_TURN_LEASE: `${C_TURN_LEASE_MS}ms`,
     GAMEMASTER_SHUTDOWN_TIMEOUT: `${C_SHUTDOWN_TIMEOUT_MS}ms`,
   });
   await Promise.all([b.start(), c.start()]);
@@ -133,6 +148,43 @@ async function counter(replicaUrl: string, name: string, labels: string): Promis
     }
   }
   return total;
+}
+
+/** A runtime record's status and lease columns, with the database's clock. */
+interface LeaseRow {
+  status: string;
+  current_turn: number;
+  lease_owner: string | null;
+  lease_token: string | null;
+  lease_expires_at: Date | null;
+  lease_trigger: string | null;
+  db_now: Date;
+}
+
+async function leaseRow(gameId: string): Promise<LeaseRow> {
+  const result = await stackOf().sql.query<LeaseRow>(
+    `SELECT status, current_turn, lease_owner, lease_token::text AS lease_token,
+            lease_expires_at, lease_trigger, now() AS db_now
+       FROM gamemaster.runtime_records WHERE game_id = $1`,
+    [gameId],
+  );
+  const row = result.rows[0];
+  if (row === undefined) throw new Error(`no runtime record for ${gameId}`);
+  return row;
+}
+
+/** Waits until the game's record (read in the database, not through a cache) has `status`. */
+async function waitForStatus(gameId: string, status: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const result = await stackOf().sql.query<{ status: string }>(
+        "SELECT status FROM gamemaster.runtime_records WHERE game_id = $1",
+        [gameId],
+      );
+      return result.rows[0]?.status === status ? true : undefined;
+    },
+    { what: `${gameId} in ${status}`, timeoutMs: 10_000, intervalMs: 20 },
+  );
 }
 
 describe("Game Master replicas on one PostgreSQL and Redis", () => {
@@ -276,6 +328,131 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
       );
       expect(transitions).toHaveLength(flips.length);
     }
+  it("force-next-turn on A while C generates that game's turn: A answers 409 conflict, the game gets exactly one turn", async () => {
+    const stack = stackOf();
+    const gameId = "rep-force";
+    await runningGame(gameId);
+    await expectStatus(
+      200,
+      "POST",
+      `${stack.engine.url}/games/${gameId}/_stub/slow-next-turn?ms=${SLOW_TURN_MS}`,
+    );
+    await makeTurnDue(stack, gameId);
+    // Only C ticks: it claims the turn and waits for the slow engine.
+    await waitForStatus(gameId, "generation_in_progress");
+
+    const forced = await requestJson<{ error?: { code: string; message: string } }>(
+      "POST",
+      `${stack.gm.url}/api/v1/internal/games/${gameId}/runtime/force-next-turn`,
+      { headers: { "x-op-source": "admin_rest" } },
+    );
+    expect(forced.status).toBe(409);
+    expect(forced.body.error?.code).toBe("conflict");
+    // soft: the turn checks below still run when only the wording differs
+    expect.soft(forced.body.error?.message).toMatch(/already being generated/);
+    // The refusal took nothing from C: the turn is still C's.
+    expect(await gmRuntime(stack, gameId)).toMatchObject({ status: "generation_in_progress" });
+
+    const settled = await waitForRuntime(
+      stack,
+      gameId,
+      "C's turn settled",
+      (record) => record.status !== "generation_in_progress",
+      SLOW_TURN_MS + 10_000,
+    );
+    expect(settled).toMatchObject({ status: "running", current_turn: 1 });
+    expect((await engineState(stack, gameId)).turn).toBe(1);
+    expect(
+      (await engineCalls(stack, gameId)).filter((call) => call.path === "/api/v1/admin/turn"),
+    ).toHaveLength(1);
+    const turnEntries = (await operationLog(stack, gameId)).filter(
+      (entry) => entry.op_kind === "turn_generation" || entry.op_kind === "force_next_turn",
+    );
+    expect(turnEntries).toHaveLength(2);
+    expect(turnEntries).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          op_kind: "force_next_turn",
+          op_source: "admin_rest",
+          outcome: "failure",
+          error_code: "conflict",
+        }),
+        expect.objectContaining({
+          op_kind: "turn_generation",
+          op_source: "scheduler",
+          outcome: "success",
+        }),
+      ]),
+    );
+    // One snapshot of turn 1 on the stream, once everything committed has been relayed.
+    await eventually(
+      async () => {
+        const outbox = await stack.sql.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM gamemaster.outbox",
+        );
+        expect(outbox.rows[0]?.n).toBe(0);
+      },
+      { what: "the outbox drained", timeoutMs: 10_000 },
+    );
+    const snapshots = (await readStream(stack, "gm:lobby_events")).filter(
+      (entry) =>
+        entry.fields.game_id === gameId &&
+        entry.fields.event_type === "runtime_snapshot_update" &&
+        entry.fields.current_turn === "1",
+    );
+    expect(snapshots).toHaveLength(1);
+  });
+
+  it("the replica generating a turn holds the game's lease: lease_owner gm-c, renewed while the engine call runs, cleared at settle", async () => {
+    const stack = stackOf();
+    const gameId = "rep-lease";
+    await runningGame(gameId);
+    await expectStatus(
+      200,
+      "POST",
+      `${stack.engine.url}/games/${gameId}/_stub/slow-next-turn?ms=${SLOW_TURN_MS}`,
+    );
+    await makeTurnDue(stack, gameId);
+    const samples: LeaseRow[] = [];
+    await waitFor(
+      async () => {
+        const row = await leaseRow(gameId);
+        if (row.status === "generation_in_progress") samples.push(row);
+        return samples.length > 0 && row.status !== "generation_in_progress" ? true : undefined;
+      },
+      {
+        what: `${gameId}: a turn claimed and settled`,
+        timeoutMs: SLOW_TURN_MS + 10_000,
+        intervalMs: 50,
+      },
+    );
+    // The slow engine call lasts well over two renewal periods (lease/3).
+    expect(samples.length).toBeGreaterThan(10);
+    const [first] = samples;
+    expect(first?.lease_token).toMatch(/^[0-9a-f-]{36}$/);
+    for (const sample of samples) {
+      expect(sample).toMatchObject({
+        lease_owner: "gm-c",
+        lease_token: first?.lease_token,
+        lease_trigger: "scheduler",
+      });
+      // Never expired while its owner is alive, and never more than one lease ahead.
+      const ahead = (sample.lease_expires_at?.getTime() ?? 0) - sample.db_now.getTime();
+      expect(ahead).toBeGreaterThan(0);
+      expect(ahead).toBeLessThanOrEqual(C_TURN_LEASE_MS + 250);
+    }
+    const expiries = new Set(samples.map((sample) => sample.lease_expires_at?.getTime()));
+    expect(expiries.size).toBeGreaterThanOrEqual(2);
+
+    const after = await leaseRow(gameId);
+    expect(after).toMatchObject({
+      status: "running",
+      current_turn: 1,
+      lease_owner: null,
+      lease_token: null,
+      lease_expires_at: null,
+      lease_trigger: null,
+    });
   });
 
   it("SIGTERM on the replica generating a turn: it stops claiming, settles the turn, exits 0 within its shutdown timeout", async () => {
@@ -353,4 +530,36 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
       (await engineCalls(stack, waiting)).filter((call) => call.path === "/api/v1/admin/turn"),
     ).toEqual([]);
   });
+
+  it("continuous ticks on three replicas while one is SIGKILLed and restarted three times: every due tick one turn, no stuck game, one snapshot per turn", async () => {
+    // Its own database, engine stub and three ticking replicas (gm-a/b/c of the soak, not of
+    // this file's stack), run from dist/ like the rest of the suite.
+    assertBuilt(["gamemaster", "engine-stub"]);
+    const progress: string[] = [];
+    const report = await runReplicaSoak({
+      label: "int_replicas_chaos",
+      instances: 3,
+      games: CHAOS_GAMES,
+      seconds: 20,
+      kills: 3,
+      launcher: "dist",
+      turnLeaseMs: 3_000,
+      recoveryIntervalMs: 500,
+      slowTurnMaxMs: 1_000,
+      forceEveryMs: 500,
+      settleTimeoutMs: 45_000,
+      log: (line) => progress.push(line),
+    });
+    const text = [...progress, ...formatReplicaSoakReport(report)].join("\n");
+    console.info(`=== replica chaos ===\n${text}`);
+    // Engine turn = current_turn = successful turn entries for every game, nothing left in
+    // generation or holding a lease, one runtime_snapshot_update and one game.turn.ready per
+    // (game, turn), no instance died on its own, recovery within lease + interval + engine call.
+    expect.soft(report.violations, text).toEqual([]);
+    expect.soft(report.kills, text).toHaveLength(3);
+    // The games really ticked throughout (each is made due about every second).
+    expect.soft(report.turns, text).toBeGreaterThan(3 * CHAOS_GAMES);
+    // Recovery time is measured on the games the killed instance held (lease_owner).
+    expect.soft(report.leaseColumns, "runtime_records has the lease columns").toBe(true);
+  }, 240_000);
 });
