@@ -328,6 +328,8 @@ describe("Game Master replicas on one PostgreSQL and Redis", () => {
       );
       expect(transitions).toHaveLength(flips.length);
     }
+  });
+
   it("force-next-turn on A while C generates that game's turn: A answers 409 conflict, the game gets exactly one turn", async () => {
     const stack = stackOf();
     const gameId = "rep-force";
