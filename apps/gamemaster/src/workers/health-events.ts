@@ -1,3 +1,4 @@
+import { parse, type Schedule } from "@galaxy/cronutil";
 import {
   type GroupClaimPass,
   type GroupReader,
@@ -14,7 +15,7 @@ import {
 } from "../domain/health.js";
 import type { RuntimeRecord, RuntimeRecordPatch } from "../domain/runtime-record.js";
 import { assertTransition, isTerminalStatus } from "../domain/runtime-status.js";
-import { nextGenerationAt } from "../domain/schedule.js";
+import { nextActivation } from "../domain/schedule.js";
 import { compareStreamIds } from "../domain/stream-id.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
@@ -245,15 +246,19 @@ export class HealthEventHandler {
  * replayed).
  */
 function scheduledAgain(record: RuntimeRecord, now: Date, logger: Logger): Date | null {
-  if (record.nextGenerationAt !== null && record.nextGenerationAt.getTime() > now.getTime()) {
-    return record.nextGenerationAt;
-  }
+  let schedule: Schedule | null = null;
   try {
-    return nextGenerationAt(record.turnSchedule, now);
+    schedule = parse(record.turnSchedule);
   } catch (error) {
     logger.error({ err: error, turn_schedule: record.turnSchedule }, "invalid turn schedule");
-    return null;
   }
+  return nextActivation({
+    schedule,
+    event: { kind: "resumed" },
+    recorded: record.nextGenerationAt,
+    skipNextTick: record.skipNextTick,
+    now,
+  }).nextGenerationAt;
 }
 
 /** Metrics of the health consumer's group reader. */
