@@ -163,6 +163,10 @@ export class InvalidatingPlayerMappingStore implements PlayerMappingStore {
     return this.inner.listByGame(gameId);
   }
 
+  listByGames(gameIds: readonly string[]): Promise<PlayerMapping[]> {
+    return this.inner.listByGames(gameIds);
+  }
+
   getByUser(gameId: string, userId: string): Promise<PlayerMapping | null> {
     return this.inner.getByUser(gameId, userId);
   }

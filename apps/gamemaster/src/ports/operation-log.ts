@@ -13,6 +13,8 @@ export interface OperationLogPageQuery {
 export interface OperationLog {
   /** Appends one entry and returns its id. */
   append(entry: OperationEntry): Promise<number>;
+  /** Appends entries in one statement (a batch of settled turns). */
+  appendMany(entries: readonly OperationEntry[]): Promise<void>;
   /** Entries of one game, the newest first. */
   listByGame(gameId: string, limit?: number): Promise<OperationRecord[]>;
   /** Entries of one game, the newest (highest id) first, below `beforeId` when given. */

@@ -1,5 +1,5 @@
 import { GalaxyError } from "@galaxy/errors";
-import type { RuntimeRecord } from "../domain/runtime-record.js";
+import type { PlayerMapping, RuntimeRecord } from "../domain/runtime-record.js";
 import { nextActivation } from "../domain/schedule.js";
 import type { Clock } from "../ports/clock.js";
 import type { EngineClient } from "../ports/engine-client.js";
@@ -75,6 +75,8 @@ export class TurnGenerationService {
   private readonly claims: TurnClaims;
   private readonly settler: TurnSettler;
   private readonly inFlight = new Set<string>();
+  /** Player mappings read with a claimed batch, until its turn takes them. */
+  private readonly prefetched = new Map<string, PlayerMapping[]>();
 
   constructor(private readonly deps: TurnGenerationDeps) {
     this.leases = new LeaseKeeper({
@@ -111,16 +113,41 @@ export class TurnGenerationService {
     return this.inFlight.size;
   }
 
-  /** The scheduler's claim of up to `limit` due games (see {@link TurnClaims.due}). */
-  claimDue(limit: number): Promise<RuntimeRecord[]> {
-    return this.claims.due(limit);
+  /**
+   * The scheduler's claim of up to `limit` due games (see {@link TurnClaims.due}),
+   * with the player mappings of the whole batch read in one query for the
+   * settle step. The claim has committed when this resolves: a failed
+   * mappings read only leaves each turn to read its own.
+   */
+  async claimDue(limit: number): Promise<RuntimeRecord[]> {
+    const claimed = await this.claims.due(limit);
+    if (claimed.length > 0) {
+      try {
+        const mappings = await this.deps.playerMappings.listByGames(
+          claimed.map((record) => record.gameId),
+        );
+        for (const record of claimed) {
+          this.prefetched.set(record.gameId, []);
+        }
+        for (const mapping of mappings) {
+          this.prefetched.get(mapping.gameId)?.push(mapping);
+        }
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, "player mappings of a claimed batch not read");
+      }
+    }
+    return claimed;
   }
 
   /** Runs a turn the scheduler claimed: engine call, then settle. */
   runClaimed(claimed: RuntimeRecord, ctx: OperationContext): Promise<SettledTurn> {
-    return this.run(this.attempt(claimed, "scheduler", ctx, false), (attempt) =>
-      this.callEngine(attempt),
-    );
+    const attempt = this.attempt(claimed, "scheduler", ctx, false);
+    const mappings = this.prefetched.get(claimed.gameId);
+    if (mappings !== undefined) {
+      this.prefetched.delete(claimed.gameId);
+      attempt.mappings = mappings;
+    }
+    return this.run(attempt, (current) => this.callEngine(current));
   }
 
   /**

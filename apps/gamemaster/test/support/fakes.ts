@@ -303,6 +303,10 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     this.faults.check("listByGame");
     return this.mappings.filter((mapping) => mapping.gameId === gameId);
   }
+  async listByGames(gameIds: readonly string[]): Promise<PlayerMapping[]> {
+    this.faults.check("listByGame");
+    return this.mappings.filter((mapping) => gameIds.includes(mapping.gameId));
+  }
   async getByUser(gameId: string, userId: string): Promise<PlayerMapping | null> {
     return this.mappings.find((m) => m.gameId === gameId && m.userId === userId) ?? null;
   }
@@ -373,6 +377,12 @@ export class MemoryOperationLog implements OperationLog {
     const id = this.entries.length + 1;
     this.entries.push({ ...entry, id });
     return id;
+  }
+  async appendMany(entries: readonly OperationEntry[]): Promise<void> {
+    this.faults.check("append");
+    for (const entry of entries) {
+      this.entries.push({ ...entry, id: this.entries.length + 1 });
+    }
   }
   async listByGame(gameId: string): Promise<OperationRecord[]> {
     return this.entries.filter((entry) => entry.gameId === gameId).reverse();

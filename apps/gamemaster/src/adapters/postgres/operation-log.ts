@@ -23,6 +23,15 @@ export class PostgresOperationLog implements OperationLog {
     });
   }
 
+  appendMany(entries: readonly OperationEntry[]): Promise<void> {
+    if (entries.length === 0) {
+      return Promise.resolve();
+    }
+    return withPostgres("append operation log entries", async () => {
+      await this.db.insert(operationLog).values([...entries]);
+    });
+  }
+
   listByGame(gameId: string, limit = 100): Promise<OperationRecord[]> {
     return withPostgres("list operation log", async () => {
       return this.db

@@ -1,5 +1,5 @@
 import { GalaxyError } from "@galaxy/errors";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { PlayerMapping } from "../../domain/runtime-record.js";
 import type { PlayerMappingStore } from "../../ports/player-mapping-store.js";
 import type { Database } from "./database.js";
@@ -41,6 +41,19 @@ export class PostgresPlayerMappingStore implements PlayerMappingStore {
         .from(playerMappings)
         .where(eq(playerMappings.gameId, gameId))
         .orderBy(asc(playerMappings.userId)),
+    );
+  }
+
+  listByGames(gameIds: readonly string[]): Promise<PlayerMapping[]> {
+    if (gameIds.length === 0) {
+      return Promise.resolve([]);
+    }
+    return withPostgres("list player mappings of games", async () =>
+      this.db
+        .select()
+        .from(playerMappings)
+        .where(inArray(playerMappings.gameId, [...gameIds]))
+        .orderBy(asc(playerMappings.gameId), asc(playerMappings.userId)),
     );
   }
 

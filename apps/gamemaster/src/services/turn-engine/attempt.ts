@@ -1,5 +1,5 @@
 import type { GalaxyError } from "@galaxy/errors";
-import type { LeaseTrigger, RuntimeRecord } from "../../domain/runtime-record.js";
+import type { LeaseTrigger, PlayerMapping, RuntimeRecord } from "../../domain/runtime-record.js";
 import type { EngineState } from "../../ports/engine-client.js";
 import type { TurnOutcome } from "../../ports/telemetry.js";
 import type { OperationContext } from "../operation-context.js";
@@ -22,6 +22,8 @@ export interface TurnAttempt {
   startedMs: number;
   /** The attempt finishes the turn of an instance that died (its lease expired). */
   recovered: boolean;
+  /** The game's player mappings, when they were read with the claimed batch. */
+  mappings?: PlayerMapping[];
 }
 
 /** What the engine said about an attempt's turn. */

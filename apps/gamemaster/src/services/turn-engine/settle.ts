@@ -1,6 +1,6 @@
 import { parse, type Schedule } from "@galaxy/cronutil";
 import { GalaxyError } from "@galaxy/errors";
-import type { OpKind } from "../../domain/operation.js";
+import type { OperationEntry, OpKind } from "../../domain/operation.js";
 import {
   type PlayerTurnStats,
   RELEASED_LEASE,
@@ -94,7 +94,8 @@ export class TurnSettler {
       // A database failure here throws: the lease expires and recovery
       // settles the turn, rather than committing a turn whose intent has
       // nobody to go to and whose snapshot has no stats.
-      const mappings = await this.deps.playerMappings.listByGame(attempt.claimed.gameId);
+      const mappings =
+        attempt.mappings ?? (await this.deps.playerMappings.listByGame(attempt.claimed.gameId));
       const userByRace = new Map(mappings.map((mapping) => [mapping.raceName, mapping.userId]));
       stats = projectPlayerStats(result.state, userByRace);
       recipients = await this.deps.notifier.recipients(
@@ -139,9 +140,12 @@ export class TurnSettler {
     try {
       const written = await this.deps.unitOfWork.run(async (tx) => {
         const results: WrittenOutcome[] = [];
+        const entries: OperationEntry[] = [];
         for (const item of batch) {
-          results.push(await this.write(tx, item));
+          results.push(await this.write(tx, item, entries));
         }
+        // One statement for the batch's log entries; the outbox rows follow at commit.
+        await tx.operationLog.appendMany(entries);
         return results;
       });
       for (const [index, item] of batch.entries()) {
@@ -155,7 +159,12 @@ export class TurnSettler {
       // One outcome's failure rolled back the whole batch: each on its own.
       for (const item of batch) {
         try {
-          const written = await this.deps.unitOfWork.run((tx) => this.write(tx, item));
+          const written = await this.deps.unitOfWork.run(async (tx) => {
+            const entries: OperationEntry[] = [];
+            const result = await this.write(tx, item, entries);
+            await tx.operationLog.appendMany(entries);
+            return result;
+          });
           item.done(toSettled(written));
         } catch (alone) {
           item.fail(alone);
@@ -164,14 +173,18 @@ export class TurnSettler {
     }
   }
 
-  private write(tx: TransactionStores, item: PreparedOutcome): Promise<WrittenOutcome> {
+  private write(
+    tx: TransactionStores,
+    item: PreparedOutcome,
+    log: OperationEntry[],
+  ): Promise<WrittenOutcome> {
     switch (item.result.kind) {
       case "answered":
-        return this.writeTurn(tx, item, item.result.state);
+        return this.writeTurn(tx, item, item.result.state, log);
       case "failed":
-        return this.writeFailure(tx, item, item.result.error);
+        return this.writeFailure(tx, item, item.result.error, log);
       case "not_advanced":
-        return this.writeRequeue(tx, item);
+        return this.writeRequeue(tx, item, log);
     }
   }
 
@@ -185,6 +198,7 @@ export class TurnSettler {
     tx: TransactionStores,
     item: PreparedOutcome,
     state: EngineState,
+    log: OperationEntry[],
   ): Promise<WrittenOutcome> {
     const { attempt, stats, recipients } = item;
     const { claimed } = attempt;
@@ -230,7 +244,7 @@ export class TurnSettler {
     if (written === null) {
       return { record: null, outcome: "discarded" };
     }
-    await this.appendLog(tx, attempt, undefined, now);
+    log.push(this.entry(attempt, undefined, now));
     const { notifier } = this.deps;
     const logger = attempt.ctx.logger;
     if (written.status === "finished") {
@@ -261,6 +275,7 @@ export class TurnSettler {
     tx: TransactionStores,
     item: PreparedOutcome,
     error: GalaxyError,
+    log: OperationEntry[],
   ): Promise<WrittenOutcome> {
     const { attempt } = item;
     const { claimed } = attempt;
@@ -281,7 +296,7 @@ export class TurnSettler {
       now,
     });
     if (failed !== null) {
-      await this.appendLog(tx, attempt, error, now);
+      log.push(this.entry(attempt, error, now));
       this.deps.notifier.snapshot(tx.outbox, failed, now);
       this.deps.notifier.generationFailed(
         tx.outbox,
@@ -306,7 +321,7 @@ export class TurnSettler {
     if (moved === null) {
       return { record: null, outcome: "discarded" };
     }
-    await this.appendLog(tx, attempt, error, now);
+    log.push(this.entry(attempt, error, now));
     return { record: moved, outcome: "failed", error };
   }
 
@@ -318,6 +333,7 @@ export class TurnSettler {
   private async writeRequeue(
     tx: TransactionStores,
     item: PreparedOutcome,
+    log: OperationEntry[],
   ): Promise<WrittenOutcome> {
     const { attempt } = item;
     const { claimed } = attempt;
@@ -348,7 +364,7 @@ export class TurnSettler {
     if (requeued === null) {
       return { record: null, outcome: "discarded" };
     }
-    await this.appendLog(tx, attempt, error, now);
+    log.push(this.entry(attempt, error, now));
     return { record: requeued, outcome: "requeued", error };
   }
 
@@ -383,22 +399,15 @@ export class TurnSettler {
     return parsed;
   }
 
-  private async appendLog(
-    tx: TransactionStores,
-    attempt: TurnAttempt,
-    error: unknown,
-    now: Date,
-  ): Promise<void> {
-    await tx.operationLog.append(
-      operationEntry({
-        gameId: attempt.claimed.gameId,
-        opKind: opKindOf(attempt),
-        ctx: attempt.ctx,
-        error,
-        startedAt: attempt.cutoff,
-        finishedAt: now,
-      }),
-    );
+  private entry(attempt: TurnAttempt, error: unknown, now: Date): OperationEntry {
+    return operationEntry({
+      gameId: attempt.claimed.gameId,
+      opKind: opKindOf(attempt),
+      ctx: attempt.ctx,
+      error,
+      startedAt: attempt.cutoff,
+      finishedAt: now,
+    });
   }
 
   /** A lost CAS writes nothing but its own failure entry, outside any transaction. */
