@@ -243,6 +243,8 @@ describe("turn generation on a regular tick", () => {
 
   it("leaves the turn to recovery when the player mappings cannot be read (no intent-less turn)", async () => {
     await seedRunningGame(t.runtimes, "g1");
+    // Neither the claimed batch's read nor the turn's own read gets them.
+    t.runtimes.faults.failNext("listByGames", new Error("connection timeout"));
     t.runtimes.faults.failNext("listByGame", new Error("connection timeout"));
     await expect(scheduledTick(t, "g1")).rejects.toThrow("connection timeout");
     expect(t.lobbyEvents.snapshots).toEqual([]);

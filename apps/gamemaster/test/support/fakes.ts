@@ -304,7 +304,7 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     return this.mappings.filter((mapping) => mapping.gameId === gameId);
   }
   async listByGames(gameIds: readonly string[]): Promise<PlayerMapping[]> {
-    this.faults.check("listByGame");
+    this.faults.check("listByGames");
     return this.mappings.filter((mapping) => gameIds.includes(mapping.gameId));
   }
   async getByUser(gameId: string, userId: string): Promise<PlayerMapping | null> {
