@@ -278,3 +278,96 @@ describe("leases", () => {
     expect(await records.get("g1")).toBeNull();
   });
 });
+
+describe("settleTurns (the settle step's batch statement)", () => {
+  it("writes each row only under its own lease token and turn, like single-game CAS would", async () => {
+    for (const gameId of ["ok", "taken", "moved", "turned"]) {
+      await records.insert(
+        running(gameId, { lastPlayerStats: [{ userId: "u", planets: 1, population: 2 }] }),
+      );
+    }
+    const claimed = await records.claimDue({
+      now: later(1_000),
+      limit: 10,
+      owner: "gm-a",
+      leaseExpiresAt: later(16_000),
+    });
+    const token = (gameId: string) =>
+      claimed.find((record) => record.gameId === gameId)?.leaseToken ?? "";
+    await database.pool.query(
+      "update gamemaster.runtime_records set lease_token = 'someone-else' where game_id = 'taken'",
+    );
+    await database.pool.query(
+      "update gamemaster.runtime_records set status = 'engine_unreachable' where game_id = 'moved'",
+    );
+    await database.pool.query(
+      "update gamemaster.runtime_records set current_turn = 7 where game_id = 'turned'",
+    );
+    const settlement = (gameId: string) => ({
+      gameId,
+      leaseToken: token(gameId),
+      expectedTurn: 0,
+      status: "running" as const,
+      currentTurn: 1,
+      nextGenerationAt: later(3_600_000),
+      skipNextTick: false,
+      finishedAt: null,
+      lastPlayerStats: null,
+    });
+    const written = await records.settleTurns(
+      ["ok", "taken", "moved", "turned"].map(settlement),
+      later(2_000),
+    );
+    expect(written.map((record) => record.gameId)).toEqual(["ok"]);
+    expect(written[0]).toMatchObject({
+      status: "running",
+      currentTurn: 1,
+      nextGenerationAt: later(3_600_000),
+      updatedAt: later(2_000),
+      // No stats in the answer: the stored ones stay.
+      lastPlayerStats: [{ userId: "u", planets: 1, population: 2 }],
+      leaseOwner: null,
+      leaseToken: null,
+      leaseExpiresAt: null,
+      leaseTrigger: null,
+    });
+    expect(await records.get("ok")).toEqual(written[0]);
+    expect((await records.get("taken"))?.status).toBe("generation_in_progress");
+    expect((await records.get("moved"))?.currentTurn).toBe(0);
+    expect((await records.get("turned"))?.currentTurn).toBe(7);
+    // A settled row cannot be settled twice.
+    expect(await records.settleTurns([settlement("ok")], later(3_000))).toEqual([]);
+  });
+
+  it("finishes a game with its final stats", async () => {
+    await records.insert(running("g1"));
+    const [claimed] = await records.claimDue({
+      now: later(1_000),
+      limit: 1,
+      owner: "gm-a",
+      leaseExpiresAt: later(16_000),
+    });
+    const [written] = await records.settleTurns(
+      [
+        {
+          gameId: "g1",
+          leaseToken: claimed?.leaseToken ?? "",
+          expectedTurn: 0,
+          status: "finished",
+          currentTurn: 1,
+          nextGenerationAt: null,
+          skipNextTick: false,
+          finishedAt: later(2_000),
+          lastPlayerStats: [{ userId: "u1", planets: 9, population: 900 }],
+        },
+      ],
+      later(2_000),
+    );
+    expect(written).toMatchObject({
+      status: "finished",
+      finishedAt: later(2_000),
+      nextGenerationAt: null,
+      lastPlayerStats: [{ userId: "u1", planets: 9, population: 900 }],
+    });
+  });
+});

@@ -8,6 +8,7 @@ import type {
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
+  TurnSettlement,
 } from "../ports/runtime-record-store.js";
 import type { PlayerAccessCache } from "./player-access-cache.js";
 
@@ -109,6 +110,23 @@ export class InvalidatingRuntimeRecordStore implements RuntimeRecordStore {
 
   deleteWithMappings(gameId: string, guard?: { leaseToken: string }): Promise<void> {
     return bracket(this.hook, gameId, () => this.inner.deleteWithMappings(gameId, guard), always);
+  }
+
+  async settleTurns(settlements: readonly TurnSettlement[], now: Date): Promise<RuntimeRecord[]> {
+    for (const settlement of settlements) {
+      this.hook.beginWrite(settlement.gameId);
+    }
+    let written: Set<string> | undefined;
+    try {
+      const rows = await this.inner.settleTurns(settlements, now);
+      written = new Set(rows.map((row) => row.gameId));
+      return rows;
+    } finally {
+      for (const settlement of settlements) {
+        // A failed statement may have committed: every row counts as changed.
+        this.hook.endWrite(settlement.gameId, written?.has(settlement.gameId) ?? true);
+      }
+    }
   }
 
   claim(input: ClaimOneInput): Promise<RuntimeRecord | null> {

@@ -1,4 +1,9 @@
-import type { LeaseTrigger, RuntimeRecord, RuntimeRecordPatch } from "../domain/runtime-record.js";
+import type {
+  LeaseTrigger,
+  PlayerTurnStats,
+  RuntimeRecord,
+  RuntimeRecordPatch,
+} from "../domain/runtime-record.js";
 import type { RuntimeStatus } from "../domain/runtime-status.js";
 
 /**
@@ -16,6 +21,23 @@ export interface RecordExpectation {
   lastHealthEventId?: string;
   /** The claim the caller holds; null means "no claim" (IS NULL). */
   leaseToken?: string | null;
+}
+
+/** One row of {@link RuntimeRecordStore.settleTurns}: a turn's outcome, as its attempt computed it. */
+export interface TurnSettlement {
+  gameId: string;
+  /** The attempt's claim; the row is written only while it still holds it. */
+  leaseToken: string;
+  /** `current_turn` when claimed; the row is written only while it still has it. */
+  expectedTurn: number;
+  status: RuntimeStatus;
+  currentTurn: number;
+  nextGenerationAt: Date | null;
+  skipNextTick: boolean;
+  /** Null: left as it is. */
+  finishedAt: Date | null;
+  /** Null: the stored stats stay (an answer without stats, a failure). */
+  lastPlayerStats: PlayerTurnStats[] | null;
 }
 
 /** Input of {@link RuntimeRecordStore.claimDue}. */
@@ -105,6 +127,13 @@ export interface RuntimeRecordStore {
    * when the row is gone, in another status, or claimed already.
    */
   claim(input: ClaimOneInput): Promise<RuntimeRecord | null>;
+  /**
+   * The settle step's write for a batch of turns, one statement: each row is
+   * written (its lease cleared) only while the game is still in
+   * generation_in_progress under `leaseToken` at `expectedTurn` — the guard
+   * of a single-game compare-and-swap, row by row. Returns the rows written.
+   */
+  settleTurns(settlements: readonly TurnSettlement[], now: Date): Promise<RuntimeRecord[]>;
   /** Moves the expiry of the leases with these tokens; the number still held. */
   renewLeases(tokens: readonly string[], leaseExpiresAt: Date): Promise<number>;
   /**

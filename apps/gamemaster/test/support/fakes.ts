@@ -35,6 +35,7 @@ import type {
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
+  TurnSettlement,
 } from "../../src/ports/runtime-record-store.js";
 import type {
   HealthEventOutcome,
@@ -212,6 +213,38 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
       this.records.set(record.gameId, claimed);
       return { ...claimed };
     });
+  }
+  async settleTurns(settlements: readonly TurnSettlement[], now: Date): Promise<RuntimeRecord[]> {
+    this.faults.check("settleTurns");
+    const written: RuntimeRecord[] = [];
+    for (const settlement of settlements) {
+      const record = this.records.get(settlement.gameId);
+      if (
+        record === undefined ||
+        record.status !== "generation_in_progress" ||
+        record.leaseToken !== settlement.leaseToken ||
+        record.currentTurn !== settlement.expectedTurn
+      ) {
+        continue;
+      }
+      const updated: RuntimeRecord = {
+        ...record,
+        status: settlement.status,
+        currentTurn: settlement.currentTurn,
+        nextGenerationAt: settlement.nextGenerationAt,
+        skipNextTick: settlement.skipNextTick,
+        finishedAt: settlement.finishedAt ?? record.finishedAt,
+        lastPlayerStats: settlement.lastPlayerStats ?? record.lastPlayerStats,
+        leaseOwner: null,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        leaseTrigger: null,
+        updatedAt: now,
+      };
+      this.records.set(settlement.gameId, updated);
+      written.push({ ...updated });
+    }
+    return written;
   }
   async claim(input: ClaimOneInput): Promise<RuntimeRecord | null> {
     this.faults.check("claim");

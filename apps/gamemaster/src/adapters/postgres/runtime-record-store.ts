@@ -22,9 +22,11 @@ import type {
   CompareAndSetInput,
   ListRuntimesQuery,
   RuntimeRecordStore,
+  TurnSettlement,
 } from "../../ports/runtime-record-store.js";
 import type { Database } from "./database.js";
 import { sqlState, withPostgres } from "./errors.js";
+import { type RecordRow, recordFromRow, returningColumns } from "./record-rows.js";
 import { playerMappings, runtimeRecords } from "./schema.js";
 
 /** {@link RuntimeRecordStore} over PostgreSQL. */
@@ -161,38 +163,70 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
 
   claimDue(input: ClaimDueInput): Promise<RuntimeRecord[]> {
     return withPostgres("claim due runtime records", async () => {
-      const due = this.db
-        .select({ gameId: runtimeRecords.gameId })
-        .from(runtimeRecords)
-        .where(
-          and(
-            eq(runtimeRecords.status, "running"),
-            lte(runtimeRecords.nextGenerationAt, input.now),
-            eq(runtimeRecords.skipNextTick, false),
-            isNull(runtimeRecords.leaseToken),
-          ),
+      // Written in SQL, not with the query builder: a batch returns hundreds
+      // of rows and this is the scheduler's hottest statement
+      // (docs/decisions/086-gm-batch-write-path.md).
+      const result = await this.db.execute<RecordRow>(sql`
+        with due as (
+          select game_id from gamemaster.runtime_records
+          where status = 'running' and next_generation_at <= ${input.now.toISOString()}::timestamptz
+            and skip_next_tick = false and lease_token is null
+          order by next_generation_at, game_id
+          limit ${input.limit}
+          for update skip locked
         )
-        .orderBy(asc(runtimeRecords.nextGenerationAt), asc(runtimeRecords.gameId))
-        .limit(input.limit)
-        .for("update", { skipLocked: true });
-      const rows = await this.db
-        .update(runtimeRecords)
-        .set({
-          status: "generation_in_progress",
-          leaseOwner: input.owner,
-          leaseToken: sql`gen_random_uuid()::text`,
-          leaseExpiresAt: input.leaseExpiresAt,
-          leaseTrigger: "scheduler",
-          updatedAt: input.now,
-        })
-        .where(inArray(runtimeRecords.gameId, due))
-        .returning();
+        update gamemaster.runtime_records r
+        set status = 'generation_in_progress', lease_owner = ${input.owner},
+            lease_token = gen_random_uuid()::text,
+            lease_expires_at = ${input.leaseExpiresAt.toISOString()}::timestamptz,
+            lease_trigger = 'scheduler', updated_at = ${input.now.toISOString()}::timestamptz
+        from due where r.game_id = due.game_id
+        returning ${sql.raw(returningColumns("r"))}`);
       // RETURNING has no order; the earliest due first keeps the lag fair.
-      return rows.sort(
-        (a, b) =>
-          (a.nextGenerationAt?.getTime() ?? 0) - (b.nextGenerationAt?.getTime() ?? 0) ||
-          (a.gameId < b.gameId ? -1 : 1),
+      return result.rows
+        .map(recordFromRow)
+        .sort(
+          (a, b) =>
+            (a.nextGenerationAt?.getTime() ?? 0) - (b.nextGenerationAt?.getTime() ?? 0) ||
+            (a.gameId < b.gameId ? -1 : 1),
+        );
+    });
+  }
+
+  settleTurns(settlements: readonly TurnSettlement[], now: Date): Promise<RuntimeRecord[]> {
+    if (settlements.length === 0) {
+      return Promise.resolve([]);
+    }
+    return withPostgres("settle turns", async () => {
+      const rows = JSON.stringify(
+        settlements.map((settlement) => ({
+          game_id: settlement.gameId,
+          lease_token: settlement.leaseToken,
+          expected_turn: settlement.expectedTurn,
+          status: settlement.status,
+          current_turn: settlement.currentTurn,
+          next_generation_at: settlement.nextGenerationAt?.toISOString() ?? null,
+          skip_next_tick: settlement.skipNextTick,
+          finished_at: settlement.finishedAt?.toISOString() ?? null,
+          last_player_stats: settlement.lastPlayerStats,
+        })),
       );
+      const result = await this.db.execute<RecordRow>(sql`
+        update gamemaster.runtime_records r
+        set status = v.status, current_turn = v.current_turn,
+            next_generation_at = v.next_generation_at, skip_next_tick = v.skip_next_tick,
+            finished_at = coalesce(v.finished_at, r.finished_at),
+            last_player_stats = coalesce(v.last_player_stats, r.last_player_stats),
+            lease_owner = null, lease_token = null, lease_expires_at = null, lease_trigger = null,
+            updated_at = ${now.toISOString()}::timestamptz
+        from jsonb_to_recordset(${rows}::jsonb) as v(
+          game_id text, lease_token text, expected_turn integer, status text,
+          current_turn integer, next_generation_at timestamptz, skip_next_tick boolean,
+          finished_at timestamptz, last_player_stats jsonb)
+        where r.game_id = v.game_id and r.status = 'generation_in_progress'
+          and r.lease_token = v.lease_token and r.current_turn = v.expected_turn
+        returning ${sql.raw(returningColumns("r"))}`);
+      return result.rows.map(recordFromRow);
     });
   }
 

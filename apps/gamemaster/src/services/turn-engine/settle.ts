@@ -14,7 +14,7 @@ import type { EngineState } from "../../ports/engine-client.js";
 import type { Logger } from "../../ports/logger.js";
 import type { OperationLog } from "../../ports/operation-log.js";
 import type { PlayerMappingStore } from "../../ports/player-mapping-store.js";
-import type { RuntimeRecordStore } from "../../ports/runtime-record-store.js";
+import type { RuntimeRecordStore, TurnSettlement } from "../../ports/runtime-record-store.js";
 import type { TurnEngineTelemetry, TurnOutcome } from "../../ports/telemetry.js";
 import type { TransactionStores, UnitOfWork } from "../../ports/unit-of-work.js";
 import { operationEntry, recordOperation } from "../op-log.js";
@@ -138,16 +138,7 @@ export class TurnSettler {
       return;
     }
     try {
-      const written = await this.deps.unitOfWork.run(async (tx) => {
-        const results: WrittenOutcome[] = [];
-        const entries: OperationEntry[] = [];
-        for (const item of batch) {
-          results.push(await this.write(tx, item, entries));
-        }
-        // One statement for the batch's log entries; the outbox rows follow at commit.
-        await tx.operationLog.appendMany(entries);
-        return results;
-      });
+      const written = await this.deps.unitOfWork.run((tx) => this.writeBatch(tx, batch));
       for (const [index, item] of batch.entries()) {
         item.done(toSettled(written[index]));
       }
@@ -173,85 +164,132 @@ export class TurnSettler {
     }
   }
 
-  private write(
+  /**
+   * The batch in one transaction: ONE guarded statement settles every turn
+   * still in generation_in_progress under its attempt's lease (the same
+   * guard, row by row, as a single-game CAS: token, turn and status); the
+   * rest (a game a health event moved, a recovered turn the engine never
+   * generated) goes through the single-game path; then one statement for the
+   * log entries, and the outbox rows at commit.
+   */
+  private async writeBatch(
     tx: TransactionStores,
-    item: PreparedOutcome,
-    log: OperationEntry[],
-  ): Promise<WrittenOutcome> {
-    switch (item.result.kind) {
-      case "answered":
-        return this.writeTurn(tx, item, item.result.state, log);
+    batch: readonly PreparedOutcome[],
+  ): Promise<WrittenOutcome[]> {
+    const now = this.deps.clock.now();
+    const entries: OperationEntry[] = [];
+    const planned = batch.map((item) => this.plan(item, now));
+    const settled = await tx.runtimeRecords.settleTurns(
+      planned.filter((settlement): settlement is TurnSettlement => settlement !== null),
+      now,
+    );
+    const byGame = new Map(settled.map((record) => [record.gameId, record]));
+    const results: WrittenOutcome[] = [];
+    for (const [index, item] of batch.entries()) {
+      const record = planned[index] === null ? undefined : byGame.get(item.attempt.claimed.gameId);
+      results.push(
+        record === undefined
+          ? await this.write(tx, item, entries)
+          : this.effects(tx, item, record, now, entries),
+      );
+    }
+    await tx.operationLog.appendMany(entries);
+    return results;
+  }
+
+  /** The columns an outcome writes from generation_in_progress; null: not a batch row. */
+  private plan(item: PreparedOutcome, now: Date): TurnSettlement | null {
+    const { attempt, result } = item;
+    const { claimed } = attempt;
+    const base = {
+      gameId: claimed.gameId,
+      leaseToken: attempt.token,
+      expectedTurn: claimed.currentTurn,
+    };
+    switch (result.kind) {
+      case "answered": {
+        const stats = item.stats.length > 0 ? item.stats : null;
+        if (result.state.finished) {
+          return {
+            ...base,
+            status: "finished",
+            currentTurn: Math.max(result.state.turn, claimed.currentTurn),
+            nextGenerationAt: null,
+            skipNextTick: false,
+            finishedAt: now,
+            lastPlayerStats: stats,
+          };
+        }
+        const next = this.next(attempt, { kind: "turn_generated", trigger: attempt.trigger }, now);
+        return {
+          ...base,
+          status: "running",
+          currentTurn: Math.max(result.state.turn, claimed.currentTurn),
+          nextGenerationAt: next.nextGenerationAt,
+          skipNextTick: next.skipNextTick,
+          finishedAt: null,
+          lastPlayerStats: stats,
+        };
+      }
       case "failed":
-        return this.writeFailure(tx, item, item.result.error, log);
+        return {
+          ...base,
+          status: "generation_failed",
+          currentTurn: claimed.currentTurn,
+          nextGenerationAt:
+            attempt.trigger === "scheduler"
+              ? this.next(attempt, { kind: "turn_failed", trigger: "scheduler" }, now)
+                  .nextGenerationAt
+              : claimed.nextGenerationAt,
+          skipNextTick: attempt.trigger === "scheduler" ? false : claimed.skipNextTick,
+          finishedAt: null,
+          lastPlayerStats: null,
+        };
       case "not_advanced":
-        return this.writeRequeue(tx, item, log);
+        return null;
     }
   }
 
-  /**
-   * A generated turn: finished, or running with its next activation, turn
-   * number and stats, its log entry, its snapshot (or game_finished) and
-   * its intent. From engine_unreachable/running (a health event during the
-   * turn) the turn is written the same way and the status stays.
-   */
-  private async writeTurn(
+  /** What a settled outcome writes besides the record: its log entry and its outbox rows. */
+  private effects(
     tx: TransactionStores,
     item: PreparedOutcome,
-    state: EngineState,
+    written: RuntimeRecord,
+    now: Date,
     log: OperationEntry[],
-  ): Promise<WrittenOutcome> {
-    const { attempt, stats, recipients } = item;
-    const { claimed } = attempt;
-    const now = this.deps.clock.now();
-    const turn = Math.max(state.turn, claimed.currentTurn);
-    const statsPatch = stats.length > 0 ? { lastPlayerStats: stats } : {};
-    const guard = { leaseToken: attempt.token, currentTurn: claimed.currentTurn };
-    let patch: RuntimeRecordPatch;
-    if (state.finished) {
-      patch = {
-        currentTurn: turn,
-        finishedAt: now,
-        nextGenerationAt: null,
-        skipNextTick: false,
-        ...statsPatch,
-        ...RELEASED_LEASE,
-      };
-    } else {
-      const next = this.next(attempt, { kind: "turn_generated", trigger: attempt.trigger }, now);
-      patch = {
-        currentTurn: turn,
-        nextGenerationAt: next.nextGenerationAt,
-        skipNextTick: next.skipNextTick,
-        ...statsPatch,
-        ...RELEASED_LEASE,
-      };
-    }
-    const written =
-      (await tx.runtimeRecords.compareAndSet({
-        gameId: claimed.gameId,
-        expected: { status: "generation_in_progress", ...guard },
-        to: state.finished ? "finished" : "running",
-        patch,
-        now,
-      })) ??
-      (await tx.runtimeRecords.compareAndSet({
-        gameId: claimed.gameId,
-        expected: { status: MOVED_UNDER_THE_TURN, ...guard },
-        ...(state.finished ? { to: "finished" as const } : {}),
-        patch,
-        now,
-      }));
-    if (written === null) {
-      return { record: null, outcome: "discarded" };
-    }
-    log.push(this.entry(attempt, undefined, now));
+  ): WrittenOutcome {
+    const { attempt, result, stats, recipients } = item;
     const { notifier } = this.deps;
     const logger = attempt.ctx.logger;
+    const gameId = attempt.claimed.gameId;
+    if (result.kind === "failed") {
+      log.push(this.entry(attempt, result.error, now));
+      if (written.status !== "generation_failed") {
+        // A health event moved the game during the turn: its status stays, no alert.
+        return { record: written, outcome: "failed", error: result.error };
+      }
+      notifier.snapshot(tx.outbox, written, now);
+      notifier.generationFailed(
+        tx.outbox,
+        {
+          gameId,
+          turnNumber: attempt.claimed.currentTurn + 1,
+          errorCode: result.error.code,
+          errorMessage: result.error.message,
+          attemptStartedAt: attempt.cutoff,
+          occurredAt: now,
+        },
+        logger,
+      );
+      return { record: written, outcome: "failed", error: result.error };
+    }
+    log.push(this.entry(attempt, undefined, now));
+    const turn = written.currentTurn;
     if (written.status === "finished") {
       notifier.gameFinished(tx.outbox, written, stats);
       notifier.finishedIntent(
         tx.outbox,
-        { gameId: claimed.gameId, finalTurnNumber: turn, recipients, occurredAt: now },
+        { gameId, finalTurnNumber: turn, recipients, occurredAt: now },
         logger,
       );
       return { record: written, outcome: "finished" };
@@ -259,70 +297,66 @@ export class TurnSettler {
     notifier.snapshot(tx.outbox, written, now, stats);
     notifier.turnReady(
       tx.outbox,
-      { gameId: claimed.gameId, turnNumber: turn, recipients, occurredAt: now },
+      { gameId, turnNumber: turn, recipients, occurredAt: now },
       logger,
     );
     return { record: written, outcome: "generated" };
   }
 
-  /**
-   * A failed turn: generation_failed (the regular schedule stays visible
-   * after a scheduler tick), the failure entry, a snapshot and the
-   * operators' intent. A game a health event moved meanwhile keeps its
-   * status; the failure is logged and the lease released.
-   */
-  private async writeFailure(
+  private write(
     tx: TransactionStores,
     item: PreparedOutcome,
-    error: GalaxyError,
     log: OperationEntry[],
   ): Promise<WrittenOutcome> {
-    const { attempt } = item;
-    const { claimed } = attempt;
+    return item.result.kind === "not_advanced"
+      ? this.writeRequeue(tx, item, log)
+      : this.writeMoved(tx, item, log);
+  }
+
+  /**
+   * The single-game path of an answered or failed turn: the game left
+   * generation_in_progress under the turn (a health event: container
+   * exited → engine_unreachable, and back → running). The engine answered,
+   * so the turn happened: its bookkeeping (turn, stats, log entry, events,
+   * intent) is written and the status the health event set stays (a final
+   * turn still finishes the game); a failed turn is logged and its lease
+   * released.
+   */
+  private async writeMoved(
+    tx: TransactionStores,
+    item: PreparedOutcome,
+    log: OperationEntry[],
+  ): Promise<WrittenOutcome> {
     const now = this.deps.clock.now();
-    const guard = { leaseToken: attempt.token, currentTurn: claimed.currentTurn };
-    const schedulePatch =
-      attempt.trigger === "scheduler"
-        ? {
-            nextGenerationAt: this.next(attempt, { kind: "turn_failed", trigger: "scheduler" }, now)
-              .nextGenerationAt,
-          }
-        : {};
-    const failed = await tx.runtimeRecords.compareAndSet({
-      gameId: claimed.gameId,
-      expected: { status: "generation_in_progress", ...guard },
-      to: "generation_failed",
-      patch: { ...schedulePatch, ...RELEASED_LEASE },
-      now,
-    });
-    if (failed !== null) {
-      log.push(this.entry(attempt, error, now));
-      this.deps.notifier.snapshot(tx.outbox, failed, now);
-      this.deps.notifier.generationFailed(
-        tx.outbox,
-        {
-          gameId: claimed.gameId,
-          turnNumber: claimed.currentTurn + 1,
-          errorCode: error.code,
-          errorMessage: error.message,
-          attemptStartedAt: attempt.cutoff,
-          occurredAt: now,
-        },
-        attempt.ctx.logger,
-      );
-      return { record: failed, outcome: "failed", error };
+    const planned = this.plan(item, now);
+    if (planned === null) {
+      return { record: null, outcome: "discarded" };
     }
+    const { attempt } = item;
+    const guard = { leaseToken: attempt.token, currentTurn: attempt.claimed.currentTurn };
+    const answered = item.result.kind === "answered";
     const moved = await tx.runtimeRecords.compareAndSet({
-      gameId: claimed.gameId,
+      gameId: planned.gameId,
       expected: { status: MOVED_UNDER_THE_TURN, ...guard },
-      patch: { ...RELEASED_LEASE },
+      ...(planned.status === "finished" ? { to: "finished" as const } : {}),
+      patch: answered
+        ? {
+            currentTurn: planned.currentTurn,
+            nextGenerationAt: planned.nextGenerationAt,
+            skipNextTick: planned.skipNextTick,
+            ...(planned.finishedAt === null ? {} : { finishedAt: planned.finishedAt }),
+            ...(planned.lastPlayerStats === null
+              ? {}
+              : { lastPlayerStats: planned.lastPlayerStats }),
+            ...RELEASED_LEASE,
+          }
+        : { ...RELEASED_LEASE },
       now,
     });
     if (moved === null) {
       return { record: null, outcome: "discarded" };
     }
-    log.push(this.entry(attempt, error, now));
-    return { record: moved, outcome: "failed", error };
+    return this.effects(tx, item, moved, now, log);
   }
 
   /**
