@@ -1,4 +1,4 @@
-import { type DestinationStream, type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, pino, destination as pinoDestination } from "pino";
 import type { LogLevel } from "./config.js";
 
 /** Options of {@link createLogger}. */
@@ -20,7 +20,10 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  return destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
+  // Asynchronous stdout: a burst of turns writes thousands of lines, and
+  // lines written while one write is in flight go out together in the next
+  // (pino flushes what is left when the process exits).
+  return pino(pinoOptions, destination ?? pinoDestination({ dest: 1, sync: false }));
 }
 
 /**

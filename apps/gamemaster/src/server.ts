@@ -154,7 +154,10 @@ export async function startGameMaster(
   }
 
   const redisClients: Redis[] = [];
-  const openRedis = (name: string, options: { commandTimeoutMs?: number } = {}): Redis => {
+  const openRedis = (
+    name: string,
+    options: { commandTimeoutMs?: number; autoPipelining?: boolean } = {},
+  ): Redis => {
     const client = createRedis({
       url: config.redis.url,
       keyPrefix: config.redis.keyPrefix,
@@ -162,6 +165,7 @@ export async function startGameMaster(
       ...(options.commandTimeoutMs === undefined
         ? {}
         : { commandTimeoutMs: options.commandTimeoutMs }),
+      ...(options.autoPipelining === true ? { autoPipelining: true } : {}),
       onError: (error) => logger.debug({ err: error, connection: name }, "redis connection error"),
     });
     redisClients.push(client);
@@ -169,7 +173,11 @@ export async function startGameMaster(
   };
   // The command connection never blocks, so a short command timeout keeps a
   // Redis outage from stalling requests (a publish fails fast and is logged).
-  const redis = openRedis("main", { commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS });
+  // A batch of settled turns publishes one invalidation per game: pipelined.
+  const redis = openRedis("main", {
+    commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS,
+    autoPipelining: true,
+  });
 
   const db = createDatabase(pool, schema);
   const lifecycle = new Lifecycle(logger);

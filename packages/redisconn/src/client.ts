@@ -16,6 +16,12 @@ export interface RedisOptions {
   /** `CLIENT SETNAME` of the connection, shown in `CLIENT LIST`. */
   connectionName?: string;
   /**
+   * ioredis auto-pipelining: commands issued in the same event-loop tick go
+   * out in one write. Worth it for a connection that sends bursts of small
+   * commands (publishes, a batch of XADDs); leave it off for blocking reads.
+   */
+  autoPipelining?: boolean;
+  /**
    * How many reconnections a command waits through before it fails; default 10 (about 10 s of
    * back-off). `null` waits forever.
    */
@@ -66,6 +72,7 @@ export function createRedis(options: RedisOptions): Redis {
     ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
     ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
+    ...(options.autoPipelining === true ? { enableAutoPipelining: true } : {}),
   });
   const onError = options.onError;
   redis.on("error", (error: Error) => {

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { OperationEntry, OperationRecord } from "../../domain/operation.js";
 import type { OperationLog, OperationLogPageQuery } from "../../ports/operation-log.js";
 import type { Database } from "./database.js";
@@ -28,7 +28,30 @@ export class PostgresOperationLog implements OperationLog {
       return Promise.resolve();
     }
     return withPostgres("append operation log entries", async () => {
-      await this.db.insert(operationLog).values([...entries]);
+      // One statement with one parameter, however many entries a batch of turns brings.
+      const rows = JSON.stringify(
+        entries.map((entry, ord) => ({
+          ord,
+          game_id: entry.gameId,
+          op_kind: entry.opKind,
+          op_source: entry.opSource,
+          source_ref: entry.sourceRef,
+          outcome: entry.outcome,
+          error_code: entry.errorCode,
+          error_message: entry.errorMessage,
+          started_at: entry.startedAt.toISOString(),
+          finished_at: entry.finishedAt.toISOString(),
+        })),
+      );
+      await this.db.execute(sql`
+        insert into gamemaster.operation_log (game_id, op_kind, op_source, source_ref, outcome,
+          error_code, error_message, started_at, finished_at)
+        select v.game_id, v.op_kind, v.op_source, v.source_ref, v.outcome, v.error_code,
+          v.error_message, v.started_at, v.finished_at
+        from jsonb_to_recordset(${rows}::jsonb) as v(ord integer, game_id text, op_kind text,
+          op_source text, source_ref text, outcome text, error_code text, error_message text,
+          started_at timestamptz, finished_at timestamptz)
+        order by v.ord`);
     });
   }
 

@@ -90,9 +90,29 @@ export class BufferedOutbox implements EventOutbox {
     if (this.pending.length === 0) {
       return;
     }
-    await tx.execute(sql`select pg_advisory_xact_lock(${OUTBOX_COMMIT_LOCK_KEY})`);
-    await tx.insert(outbox).values(this.pending.splice(0));
-    await tx.execute(sql`select pg_notify(${OUTBOX_NOTIFY_CHANNEL}, '')`);
+    const rows = JSON.stringify(
+      this.pending.splice(0).map((row, ord) => ({
+        ord,
+        stream: row.stream,
+        event_id: row.eventId,
+        game_id: row.gameId,
+        event_type: row.eventType,
+        fields: row.fields,
+      })),
+    );
+    // One statement (a batch of settled turns can queue hundreds of rows):
+    // the lock is taken before the first id is drawn, since no row reaches
+    // the insert before the joined lock row exists; the notify is delivered
+    // at commit.
+    await tx.execute(sql`
+      with commit_order as (select pg_advisory_xact_lock(${OUTBOX_COMMIT_LOCK_KEY})),
+        wake as (select pg_notify(${OUTBOX_NOTIFY_CHANNEL}, ''))
+      insert into gamemaster.outbox (stream, event_id, game_id, event_type, fields)
+      select v.stream, v.event_id, v.game_id, v.event_type, v.fields
+      from commit_order, wake,
+        jsonb_to_recordset(${rows}::jsonb) as v(
+          ord integer, stream text, event_id text, game_id text, event_type text, fields jsonb)
+      order by v.ord`);
   }
 }
 

@@ -33,6 +33,12 @@ export interface TurnSettlerDeps {
   clock: Clock;
   /** Most outcomes written by one transaction. */
   maxBatch?: number;
+  /**
+   * Transactions writing outcomes at once: the next batch gathers and
+   * writes its records while the previous one waits for its commit (the
+   * outbox rows of all of them commit one after the other, in id order).
+   */
+  maxFlushes?: number;
 }
 
 /**
@@ -44,7 +50,8 @@ export interface TurnSettlerDeps {
  */
 const MOVED_UNDER_THE_TURN: readonly RuntimeStatus[] = ["engine_unreachable", "running"];
 
-const DEFAULT_MAX_BATCH = 64;
+const DEFAULT_MAX_BATCH = 256;
+const DEFAULT_MAX_FLUSHES = 3;
 const SCHEDULE_CACHE_LIMIT = 1_000;
 
 /** An outcome ready to be written: everything that needs no transaction is done. */
@@ -77,13 +84,16 @@ interface WrittenOutcome {
  */
 export class TurnSettler {
   private readonly queue: PreparedOutcome[] = [];
-  private flushing: Promise<void> | undefined;
+  /** Transactions writing outcomes right now. */
+  private active = 0;
   private scheduled = false;
+  private readonly maxFlushes: number;
   private readonly schedules = new Map<string, Schedule | null>();
   private readonly maxBatch: number;
 
   constructor(private readonly deps: TurnSettlerDeps) {
     this.maxBatch = deps.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.maxFlushes = deps.maxFlushes ?? DEFAULT_MAX_FLUSHES;
   }
 
   /** Writes `result` for `attempt`; resolves once it committed (or was discarded). */
@@ -116,19 +126,19 @@ export class TurnSettler {
   }
 
   private kick(): void {
-    if (this.flushing !== undefined || this.scheduled) {
+    if (this.scheduled || this.active >= this.maxFlushes || this.queue.length === 0) {
       return;
     }
     // Let the outcomes of one burst of engine answers gather first.
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = undefined;
-        if (this.queue.length > 0) {
-          this.kick();
-        }
+      this.active += 1;
+      void this.flush().finally(() => {
+        this.active -= 1;
+        this.kick();
       });
+      this.kick();
     });
   }
 
