@@ -430,7 +430,7 @@ export class TurnSettler {
     }
     let parsed: Schedule | null = null;
     try {
-      parsed = parse(expression);
+      parsed = memoizedByMinute(parse(expression));
     } catch (error) {
       // register-runtime validates the schedule; a bad one here was written by
       // hand. The game is then simply not scheduled.
@@ -511,6 +511,33 @@ export class TurnSettler {
         logger.warn({ ...fields, reason: settled.error?.message }, "turn outcome discarded");
     }
   }
+}
+
+const MEMO_LIMIT = 256;
+
+/**
+ * A schedule whose answers are remembered per minute of `after`: activations
+ * fall on whole minutes, so every `after` within one minute has the same next
+ * activation. Games due at the same instant (the common case: "0 18 * * *")
+ * then cost one computation per batch instead of one per game.
+ */
+function memoizedByMinute(schedule: Schedule): Schedule {
+  const answers = new Map<number, number | null>();
+  return {
+    expression: schedule.expression,
+    next(after: Date): Date | null {
+      const minute = Math.floor(after.getTime() / 60_000);
+      let answer = answers.get(minute);
+      if (answer === undefined) {
+        answer = schedule.next(after)?.getTime() ?? null;
+        if (answers.size >= MEMO_LIMIT) {
+          answers.clear();
+        }
+        answers.set(minute, answer);
+      }
+      return answer === null ? null : new Date(answer);
+    },
+  };
 }
 
 function opKindOf(attempt: TurnAttempt): OpKind {
