@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { NotificationIntent } from "@galaxy/notificationintent";
-import { asc, gt, lte, sql } from "drizzle-orm";
+import { lte, sql } from "drizzle-orm";
 import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../ports/lobby-events.js";
 import type { EventOutbox, OutboxBacklog, OutboxRow, OutboxSource } from "../../ports/outbox.js";
 import { encodeGameFinished, encodeIntentEntry, encodeSnapshotUpdate } from "../outbox/encoding.js";
