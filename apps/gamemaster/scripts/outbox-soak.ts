@@ -20,7 +20,6 @@ import { freePort, startTcpProxy } from "@galaxy/testkit";
 import { TurnStack, waitFor } from "../test/support/turn-stack.js";
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 const GAMES = Number(process.env.SOAK_GAMES ?? 20);
 const BEFORE_S = Number(process.env.SOAK_BEFORE_S ?? 10);
 const CUT_S = Number(process.env.SOAK_CUT_S ?? 30);
@@ -36,11 +35,15 @@ const check = (ok: boolean, what: string) => {
 };
 
 function spawnGm(s: TurnStack, env: Record<string, string>) {
-  const child: ChildProcess = spawn(tsx, ["--conditions=@galaxy/source", "src/main.ts"], {
-    cwd: appDir,
-    env: { PATH: process.env.PATH ?? "", ...s.env(env) },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "--conditions=@galaxy/source", "src/main.ts"],
+    {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? "", ...s.env(env) },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );

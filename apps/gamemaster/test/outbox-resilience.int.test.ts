@@ -10,7 +10,6 @@ import { TurnStack, waitFor } from "./support/turn-stack.js";
 // every (game, turn) ends with exactly one snapshot and one game.turn.ready.
 
 const appDir = fileURLToPath(new URL("..", import.meta.url));
-const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 
 let s: TurnStack;
 let proxy: TcpProxy;
@@ -199,17 +198,21 @@ describe("outbox under failure", () => {
     // A real process whose Redis is cut: its commits pile up in the outbox.
     proxy.cut();
     const port = await freePort();
-    const child: ChildProcess = spawn(tsx, ["--conditions=@galaxy/source", "src/main.ts"], {
-      cwd: appDir,
-      env: {
-        PATH: process.env.PATH ?? "",
-        ...s.env({
-          GAMEMASTER_HTTP_PORT: String(port),
-          GAMEMASTER_REDIS_URL: redisThrough(proxy.port),
-        }),
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", "--conditions=@galaxy/source", "src/main.ts"],
+      {
+        cwd: appDir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          ...s.env({
+            GAMEMASTER_HTTP_PORT: String(port),
+            GAMEMASTER_REDIS_URL: redisThrough(proxy.port),
+          }),
+        },
+        stdio: ["ignore", "ignore", "pipe"],
       },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    );
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on("exit", (_code, signal) => resolve(signal)),
     );
@@ -328,11 +331,15 @@ describe("outbox under failure", () => {
     await s.drained();
     await s.stopGm();
     const port = await freePort();
-    const child: ChildProcess = spawn(tsx, ["--conditions=@galaxy/source", "src/main.ts"], {
-      cwd: appDir,
-      env: { PATH: process.env.PATH ?? "", ...s.env({ GAMEMASTER_HTTP_PORT: String(port) }) },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", "--conditions=@galaxy/source", "src/main.ts"],
+      {
+        cwd: appDir,
+        env: { PATH: process.env.PATH ?? "", ...s.env({ GAMEMASTER_HTTP_PORT: String(port) }) },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on("exit", (_code, signal) => resolve(signal)),
     );
@@ -349,11 +356,13 @@ describe("outbox under failure", () => {
     );
     await s.engineControl("cut-turn", "slow-next-turn?ms=1500");
     await s.makeDue("cut-turn");
+    // Killed once the engine holds the turn (the claim alone is visible a little earlier).
     await waitFor(
-      "turn in flight",
-      async () => (await s.record("cut-turn")).status === "generation_in_progress",
+      "turn in flight at the engine",
+      async () => (await s.turnCalls("cut-turn")) === 1,
       30_000,
     );
+    expect((await s.record("cut-turn")).status).toBe("generation_in_progress");
     child.kill("SIGKILL");
     await exited;
     // The engine finishes the turn the dead GM asked for; the next GM reconciles it.
