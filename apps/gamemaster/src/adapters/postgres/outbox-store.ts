@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { NotificationIntent } from "@galaxy/notificationintent";
-import { asc, gt, lte, sql } from "drizzle-orm";
+import { lte, sql } from "drizzle-orm";
 import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../ports/lobby-events.js";
 import type { EventOutbox, OutboxBacklog, OutboxRow, OutboxSource } from "../../ports/outbox.js";
 import { encodeGameFinished, encodeIntentEntry, encodeSnapshotUpdate } from "../outbox/encoding.js";
@@ -126,14 +126,25 @@ export class PostgresOutboxSource implements OutboxSource {
   constructor(private readonly db: Database) {}
 
   readBatch(limit: number, afterId = 0): Promise<OutboxRow[]> {
-    return withPostgres("read outbox batch", () =>
-      this.db
-        .select()
-        .from(outbox)
-        .where(gt(outbox.id, afterId))
-        .orderBy(asc(outbox.id))
-        .limit(limit),
-    );
+    return withPostgres("read outbox batch", async () => {
+      // In SQL: a burst of turns puts thousands of rows through here.
+      const result = await this.db.execute<Record<string, unknown>>(sql`
+        select id, stream, event_id, game_id, event_type, fields, created_at
+        from gamemaster.outbox where id > ${afterId} order by id limit ${limit}`);
+      return result.rows.map((row) => ({
+        id: Number(row.id),
+        stream: String(row.stream),
+        eventId: String(row.event_id),
+        gameId: String(row.game_id),
+        eventType: String(row.event_type),
+        fields: (typeof row.fields === "string" ? JSON.parse(row.fields) : row.fields) as Record<
+          string,
+          string
+        >,
+        createdAt:
+          row.created_at instanceof Date ? row.created_at : new Date(String(row.created_at)),
+      }));
+    });
   }
 
   remove(ids: readonly number[]): Promise<void> {

@@ -5,12 +5,10 @@ import {
   type PlayerTurnStats,
   RELEASED_LEASE,
   type RuntimeRecord,
-  type RuntimeRecordPatch,
 } from "../../domain/runtime-record.js";
 import type { RuntimeStatus } from "../../domain/runtime-status.js";
 import { nextActivation, type ScheduleEvent } from "../../domain/schedule.js";
 import type { Clock } from "../../ports/clock.js";
-import type { EngineState } from "../../ports/engine-client.js";
 import type { Logger } from "../../ports/logger.js";
 import type { OperationLog } from "../../ports/operation-log.js";
 import type { PlayerMappingStore } from "../../ports/player-mapping-store.js";
