@@ -6,8 +6,8 @@ describe("Lifecycle", () => {
   it("runs the hooks marked first before the others, each group last-registered first", async () => {
     const ran: string[] = [];
     const lifecycle = new Lifecycle(new MemoryLogger());
-    lifecycle.onShutdown("reconciler", () => {
-      ran.push("reconciler");
+    lifecycle.onShutdown("recovery", () => {
+      ran.push("recovery");
     });
     lifecycle.onShutdown(
       "scheduler",
@@ -21,7 +21,7 @@ describe("Lifecycle", () => {
       ran.push("health events");
     });
     await lifecycle.shutdown();
-    expect(ran).toEqual(["scheduler", "health events", "reconciler"]);
+    expect(ran).toEqual(["scheduler", "health events", "recovery"]);
   });
 
   it("logs a failing hook and still runs the rest, once", async () => {

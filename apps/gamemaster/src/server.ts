@@ -113,7 +113,7 @@ export async function startGameMaster(
   const clock = options.clock ?? systemClock;
   if (config.shutdownTimeoutMs <= config.engine.turnTimeoutMs) {
     // Honoured as given, but a turn in flight at SIGTERM may be cut (and
-    // left to a reconciler): say so once, at start.
+    // left to the recovery of an expired lease): say so once, at start.
     logger.warn(
       {
         shutdown_timeout_ms: config.shutdownTimeoutMs,
@@ -316,7 +316,7 @@ export async function startGameMaster(
       closeIdle();
       try {
         // Workers: the scheduler stops claiming first and waits for its
-        // turns, then the health consumer and the reconciler stop.
+        // turns, then the health consumer and the recovery loop stop.
         await lifecycle.shutdown();
         await listenerClosed;
       } finally {

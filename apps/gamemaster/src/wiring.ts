@@ -107,7 +107,7 @@ export interface GameMasterServices {
   playerActions: PlayerActionService;
   /** Lobby events + notification intents of the turn engine. */
   notifier: RuntimeNotifier;
-  /** Turn generation for the scheduler, force-next-turn and reconciliation. */
+  /** Turn generation for the scheduler, force-next-turn and the recovery of interrupted turns. */
   turnGeneration: TurnGenerationService;
   forceNextTurn: ForceNextTurnService;
   stopRuntime: StopRuntimeService;

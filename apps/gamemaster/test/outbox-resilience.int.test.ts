@@ -239,7 +239,7 @@ describe("outbox under failure", () => {
     expect(backlog.rows[0]?.n ?? 0).toBeGreaterThan(0);
 
     // Redis back, a new Game Master: the backlog drains, a turn cut by the
-    // kill is reconciled, and nothing is lost or doubled.
+    // kill is recovered, and nothing is lost or doubled.
     proxy.restore();
     await s.startGm();
     await settled(games);
@@ -324,7 +324,7 @@ describe("outbox under failure", () => {
     );
   }, 60_000);
 
-  it("a turn cut by a SIGKILL is reconciled with its snapshot and its intent", async () => {
+  it("a turn cut by a SIGKILL is recovered with its snapshot and its intent", async () => {
     await s.startGm();
     await s.addEngineVersion("1.4.2");
     await s.register("cut-turn");
@@ -365,14 +365,10 @@ describe("outbox under failure", () => {
     expect((await s.record("cut-turn")).status).toBe("generation_in_progress");
     child.kill("SIGKILL");
     await exited;
-    // The engine finishes the turn the dead GM asked for; the next GM reconciles it.
+    // The engine finishes the turn the dead GM asked for; the next GM recovers it.
     await waitFor("engine at turn 1", async () => (await s.engineState("cut-turn")).turn === 1);
     await s.startGm();
-    await waitFor(
-      "reconciled",
-      async () => (await s.record("cut-turn")).current_turn === 1,
-      30_000,
-    );
+    await waitFor("recovered", async () => (await s.record("cut-turn")).current_turn === 1, 30_000);
     await settled(["cut-turn"]);
     await expectExactlyOnce(["cut-turn"]);
   }, 90_000);

@@ -323,7 +323,7 @@ describe("restart safety", () => {
     gated.release();
     await waitFor("the engine's turn", async () => (await engineTurn("kill-late")) === 1);
     const gm = await startGm();
-    // The first reconciliation pass settles it (it runs right after the listener opens).
+    // The first recovery sweep settles it (it runs right after the listener opens).
     const row = await waitFor("the game running again", async () => {
       const r = await record("kill-late");
       return r.status === "running" ? r : undefined;

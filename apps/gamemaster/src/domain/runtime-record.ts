@@ -28,7 +28,7 @@ export interface RuntimeRecord {
   /** Stream id of the last `runtime:health_events` entry applied ('' = none). */
   lastHealthEventId: string;
   /**
-   * The claim of the turn or registration in flight (docs/decisions/085-gm-turn-claims-and-leases.md):
+   * The claim of the turn or registration in flight (docs/decisions/095-gm-multi-instance-leases.md):
    * the instance holding it, the token its writes guard on, until when, and
    * what claimed it. Absent or null: nothing is in flight.
    */

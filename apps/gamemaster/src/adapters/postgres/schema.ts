@@ -53,7 +53,7 @@ export const runtimeRecords = gamemaster.table(
     // The claim of the turn (or registration) in flight: which instance holds
     // it, the token every later write of that attempt guards on, and until
     // when. An expired lease means its instance died; any instance recovers
-    // the game (docs/decisions/085-gm-turn-claims-and-leases.md).
+    // the game (docs/decisions/095-gm-multi-instance-leases.md).
     leaseOwner: text(),
     leaseToken: text(),
     leaseExpiresAt: timestamptz(),
