@@ -1,3 +1,4 @@
+import { xaddFlat } from "@galaxy/redisconn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TurnStack, waitFor } from "./support/turn-stack.js";
 
@@ -204,6 +205,54 @@ describe("the scheduler", () => {
 });
 
 describe("admin stop", () => {
+  it("a container_exited during an in-flight turn keeps the turn the engine answered; the runtime then is engine_unreachable", async () => {
+    await s.register("exit-mid");
+    await s.engineControl("exit-mid", "slow-next-turn?ms=1200");
+    await s.makeDue("exit-mid");
+    await waitFor(
+      "turn in flight at the engine",
+      async () => (await s.turnCalls("exit-mid")) === 1,
+    );
+    await xaddFlat(s.redis, s.config.streams.healthEvents, {
+      game_id: "exit-mid",
+      container_id: "c-exit-mid",
+      event_type: "container_exited",
+      occurred_at_ms: String(Date.now()),
+      details: "{}",
+    });
+    await waitFor(
+      "the health event applied during the turn",
+      async () => (await s.record("exit-mid")).status === "engine_unreachable",
+    );
+    // The engine answers the slowed turn: its bookkeeping is kept.
+    await waitFor("the turn written", async () => (await s.record("exit-mid")).current_turn === 1);
+    const row = await s.record("exit-mid");
+    expect(row).toMatchObject({ status: "engine_unreachable", current_turn: 1, lease_token: null });
+    expect(await s.engineState("exit-mid")).toMatchObject({ turn: 1 });
+    await waitFor("the turn announced", async () =>
+      (await s.lobbyEvents("exit-mid")).some((event) => event.current_turn === "1"),
+    );
+    const snapshots = (await s.lobbyEvents("exit-mid")).map((event) => [
+      event.runtime_status,
+      event.current_turn,
+    ]);
+    expect(snapshots).toEqual([
+      ["running", "0"],
+      ["engine_unreachable", "0"],
+      ["engine_unreachable", "1"],
+    ]);
+    await waitFor("the turn's intent", async () =>
+      (await s.intents("exit-mid")).some(
+        (intent) => intent.notification_type === "game.turn.ready",
+      ),
+    );
+    expect(
+      (await s.operations("exit-mid")).filter(
+        (op) => op.op_kind === "turn_generation" && op.outcome === "success",
+      ),
+    ).toHaveLength(1);
+  });
+
   it("during an in-flight turn: the stop wins, the turn's outcome loses its CAS and is discarded", async () => {
     await s.register("stop-mid");
     await s.engineControl("stop-mid", "slow-next-turn?ms=800");

@@ -46,6 +46,7 @@ export interface RecordRow {
   current_image_ref: string;
   stopped_at: Date | null;
   finished_at: Date | null;
+  lease_token: string | null;
   updated_at: Date;
 }
 
