@@ -1,5 +1,7 @@
+import { ERROR_STATUS } from "@galaxy/errors";
 import { beforeAll, describe, expect, it } from "vitest";
 import { requireMessagePayload, requireParsedAsyncApi } from "./support/asyncapi.js";
+import { findErrorCodeDescriptionProblems } from "./support/conformance.js";
 import { findOpenApiExampleProblems } from "./support/examples.js";
 import { CONTRACT_FILES, contractExists, contractPath, readYamlDocument } from "./support/files.js";
 import {
@@ -85,6 +87,12 @@ describe(`${FILE}`, () => {
         expect(missingErrorStatuses(api, operationId)).toEqual([]);
       },
     );
+
+    // The envelope types `code` as any string; the description names the codes a status carries,
+    // and the conformance suite holds GM's real answers to them.
+    it("names, in every 4xx/5xx description, the codes that status carries and only codes of that status", () => {
+      expect(findErrorCodeDescriptionProblems(api, ERROR_STATUS)).toEqual([]);
+    });
 
     it("has examples that conform to their schemas", () => {
       expect(findOpenApiExampleProblems(api)).toEqual([]);
@@ -238,5 +246,24 @@ describe("GM contract checks (on a synthetic document, so they are proven to fai
       )["409"];
     });
     expect(problems).toEqual(["internalDeprecateEngineVersion: does not document 409"]);
+  });
+
+  it("report an error description that names no code, or a code of another status", () => {
+    const responses = (description: string) => ({
+      "404": { description, content: { "application/json": { schema: {} } } },
+    });
+    const api = {
+      paths: {
+        "/a": { get: { operationId: "a", responses: responses("The thing is missing.") } },
+        "/b": { get: { operationId: "b", responses: responses("conflict: the thing is busy.") } },
+        "/c": {
+          get: { operationId: "c", responses: responses("not_found or runtime_not_found.") },
+        },
+      },
+    };
+    expect(findErrorCodeDescriptionProblems(api, ERROR_STATUS)).toEqual([
+      "a 404: names no error code",
+      "b 404: names conflict, which is answered with 409",
+    ]);
   });
 });

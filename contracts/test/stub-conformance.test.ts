@@ -144,14 +144,78 @@ describe("the response checker", () => {
       await validateOpenApi(readYamlDocument(CONTRACT_FILES.engineOpenApi)),
     );
     const turn = { turn: "1", finished: false, players: [], score: 3 };
+    const asJson = { "content-type": "application/json" };
     expect([
       ...(await checker.check("adminGenerateTurn", new Response("{}", { status: 418 }))),
-      ...(await checker.check("adminGenerateTurn", new Response(JSON.stringify(turn)))),
+      ...(await checker.check(
+        "adminGenerateTurn",
+        new Response(JSON.stringify(turn), { headers: asJson }),
+      )),
       ...(await checker.check("adminGenerateTurn", new Response("<html>oops</html>"))),
     ]).toEqual([
       "adminGenerateTurn answered 418, which the contract does not declare (body: {})",
       "adminGenerateTurn answered 200: / must NOT have additional properties; /turn must be integer",
+      'adminGenerateTurn answered 200 with Content-Type "text/plain;charset=UTF-8", not application/json',
       "adminGenerateTurn answered 200 with a body that is not JSON: <html>oops</html>",
+    ]);
+  });
+
+  it("reports a missing or malformed documented header and an error code the description does not name", async () => {
+    const envelope = {
+      type: "object",
+      properties: {
+        error: {
+          type: "object",
+          properties: { code: { type: "string" }, message: { type: "string" } },
+          required: ["code", "message"],
+        },
+      },
+      required: ["error"],
+    };
+    const api = {
+      openapi: "3.1.0",
+      paths: {
+        "/things": {
+          get: {
+            operationId: "listThings",
+            responses: {
+              "200": {
+                description: "The things.",
+                headers: { "x-total": { required: true, schema: { type: "integer" } } },
+                content: { "application/json": { schema: { type: "array" } } },
+              },
+              "404": {
+                description: "runtime_not_found, or not_found: no such thing.",
+                content: { "application/json": { schema: envelope } },
+              },
+            },
+          },
+        },
+      },
+    };
+    const checker = createResponseChecker(api, { errorCodes: ["not_found", "runtime_not_found"] });
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      checker.check(
+        "listThings",
+        new Response(JSON.stringify(body), {
+          status,
+          headers: { "content-type": "application/json", ...headers },
+        }),
+      );
+    const lost = (code: string) => ({ error: { code, message: "gone" } });
+    expect([
+      ...(await answer(200, [], { "x-total": "3" })),
+      ...(await answer(404, lost("not_found"))),
+      ...(await answer(404, lost("runtime_not_found"))),
+    ]).toEqual([]);
+    expect([
+      ...(await answer(200, [])),
+      ...(await answer(200, [], { "x-total": "three" })),
+      ...(await answer(404, lost("engine_version_not_found"))),
+    ]).toEqual([
+      "listThings answered 200 without the header x-total",
+      "listThings answered 200 header x-total: / must be integer",
+      'listThings answered 404 with code "engine_version_not_found"; the contract names not_found, runtime_not_found',
     ]);
   });
 });
