@@ -135,7 +135,8 @@ const envSchema = z.object({
   GAMEMASTER_ENGINE_TIMEOUT: duration("5s"),
   GAMEMASTER_ENGINE_TURN_TIMEOUT: duration("60s"),
   GAMEMASTER_SCHEDULER_INTERVAL: duration("1s", { min: 10 }),
-  GAMEMASTER_SCHEDULER_CONCURRENCY: integer(16, 1, 10_000),
+  // 256: the best of 64/128/256/512/1024 in `pnpm bench:scheduler` (bench/README.md).
+  GAMEMASTER_SCHEDULER_CONCURRENCY: integer(256, 1, 10_000),
   // How long a claimed turn stays this instance's without a renewal; an
   // instance that died loses its games to the others after this.
   GAMEMASTER_TURN_LEASE: duration("15s", { min: 300 }),

@@ -196,7 +196,8 @@ export async function startGameMaster(
   });
   // One keep-alive pool for every outgoing HTTP call (engines, Lobby), closed
   // last at shutdown, after the workers that may still call an engine.
-  const httpAgent = createHttpAgent();
+  // Sized to the scheduler: every turn in flight may hold one connection to its engine.
+  const httpAgent = createHttpAgent({ connectionsPerOrigin: config.scheduler.concurrency });
   adapters = createAdapters({ config, db, redis, metrics, logger, httpAgent });
   services = createServices({
     adapters,
