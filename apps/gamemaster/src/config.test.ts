@@ -59,7 +59,12 @@ describe("loadConfig", () => {
       rtmBaseUrl: "http://rtm:8082",
       rtmTimeoutMs: 30_000,
       engine: { timeoutMs: 5_000, turnTimeoutMs: 60_000 },
-      scheduler: { intervalMs: 1_000, concurrency: 256, leaseMs: 15_000, recoveryIntervalMs: 2_000 },
+      scheduler: {
+        intervalMs: 1_000,
+        concurrency: 256,
+        leaseMs: 15_000,
+        recoveryIntervalMs: 2_000,
+      },
       membershipCache: { ttlMs: 30_000, maxGames: 10_000 },
       lobbyTimeoutMs: 2_000,
       runtimeCacheTtlMs: 5_000,

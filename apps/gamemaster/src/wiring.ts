@@ -344,6 +344,11 @@ export function createCacheInvalidationHandler(input: {
         case "runtime":
           runtimeView.invalidate(invalidation.gameId);
           return;
+        case "runtimes":
+          for (const gameId of invalidation.gameIds) {
+            runtimeView.invalidate(gameId);
+          }
+          return;
         case "runtime_all":
           runtimeView.clear();
           return;

@@ -8,6 +8,8 @@ export type CacheInvalidation =
   | { kind: "membership"; gameId: string }
   /** A runtime record or player mapping of the game was written: drop the hot path's view. */
   | { kind: "runtime"; gameId: string }
+  /** The same for several games at once (the writes of one batch of turns, sent together). */
+  | { kind: "runtimes"; gameIds: string[] }
   /** A write touched rows of several games at once: drop every hot-path view. */
   | { kind: "runtime_all" };
 

@@ -95,16 +95,30 @@ describe("Redis cache invalidation bus", () => {
     await until("c to hear three", () => c.handler.applied.length === 3);
     await until("b to hear two", () => b.handler.applied.length === 2);
     await until("a to hear one", () => a.handler.applied.length === 1);
-    expect(c.handler.applied).toEqual([
-      { kind: "membership", gameId: "g1" },
-      { kind: "runtime", gameId: "g1" },
-      { kind: "runtime_all" },
-    ]);
+    // Runtime invalidations leave at the end of their tick (batched), the others at once.
+    expect(c.handler.applied).toHaveLength(3);
+    expect(c.handler.applied).toEqual(
+      expect.arrayContaining([
+        { kind: "membership", gameId: "g1" },
+        { kind: "runtime", gameId: "g1" },
+        { kind: "runtime_all" },
+      ]),
+    );
     expect(b.handler.applied).toEqual([
       { kind: "membership", gameId: "g1" },
       { kind: "runtime", gameId: "g1" },
     ]);
     expect(a.handler.applied).toEqual([{ kind: "runtime_all" }]);
+  });
+
+  it("sends the runtime invalidations of one tick as one message (a batch of turns)", async () => {
+    const a = await replica("gm-a");
+    const b = await replica("gm-b");
+    for (const gameId of ["g1", "g2", "g3", "g2"]) {
+      a.publisher.publish({ kind: "runtime", gameId });
+    }
+    await until("b to hear the batch", () => b.handler.applied.length === 1);
+    expect(b.handler.applied).toEqual([{ kind: "runtimes", gameIds: ["g1", "g2", "g3"] }]);
   });
 
   it("does not hear another deployment's channel", async () => {

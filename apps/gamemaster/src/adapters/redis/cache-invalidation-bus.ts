@@ -16,11 +16,26 @@ export type DecodedInvalidation =
 
 /** The JSON sent on the channel: `{"v":1,"from":"<instance>","kind":"…","game_id":"…"}`. */
 export function encodeInvalidation(invalidation: CacheInvalidation, from: string): string {
-  return JSON.stringify(
-    invalidation.kind === "runtime_all"
-      ? { v: MESSAGE_VERSION, from, kind: invalidation.kind }
-      : { v: MESSAGE_VERSION, from, kind: invalidation.kind, game_id: invalidation.gameId },
-  );
+  switch (invalidation.kind) {
+    case "runtime_all":
+      return JSON.stringify({ v: MESSAGE_VERSION, from, kind: invalidation.kind });
+    case "runtimes":
+      // `{"v":1,"from":…,"kind":"runtimes","game_ids":[…]}`; a replica that
+      // does not know the kind drops every view, which is safe.
+      return JSON.stringify({
+        v: MESSAGE_VERSION,
+        from,
+        kind: invalidation.kind,
+        game_ids: invalidation.gameIds,
+      });
+    default:
+      return JSON.stringify({
+        v: MESSAGE_VERSION,
+        from,
+        kind: invalidation.kind,
+        game_id: invalidation.gameId,
+      });
+  }
 }
 
 /** Reads a broadcast written by {@link encodeInvalidation} (of this or a later replica). */
@@ -43,6 +58,14 @@ export function decodeInvalidation(message: string): DecodedInvalidation {
   switch (fields.kind) {
     case "runtime_all":
       return { ok: true, from, invalidation: { kind: "runtime_all" } };
+    case "runtimes": {
+      const ids = fields.game_ids;
+      return Array.isArray(ids) &&
+        ids.length > 0 &&
+        ids.every((id): id is string => typeof id === "string" && id !== "")
+        ? { ok: true, from, invalidation: { kind: "runtimes", gameIds: ids } }
+        : { ok: false, reason: "game_ids missing or not a list of game ids" };
+    }
     case "membership":
     case "runtime":
       return gameId === ""
@@ -70,9 +93,37 @@ export interface RedisCacheInvalidationPublisherOptions {
  * goes on, a failure is logged; the other replicas' TTLs bound a lost one.
  */
 export class RedisCacheInvalidationPublisher implements CacheInvalidationPublisher {
+  /** Runtime invalidations of the current tick, sent together (a batch of turns writes many games). */
+  private readonly pendingRuntimes = new Set<string>();
+  private flushScheduled = false;
+
   constructor(private readonly options: RedisCacheInvalidationPublisherOptions) {}
 
   publish(invalidation: CacheInvalidation): void {
+    if (invalidation.kind === "runtime") {
+      this.pendingRuntimes.add(invalidation.gameId);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushRuntimes());
+      }
+      return;
+    }
+    this.send(invalidation);
+  }
+
+  private flushRuntimes(): void {
+    this.flushScheduled = false;
+    const gameIds = [...this.pendingRuntimes];
+    this.pendingRuntimes.clear();
+    const [only] = gameIds;
+    if (gameIds.length === 1 && only !== undefined) {
+      this.send({ kind: "runtime", gameId: only });
+    } else if (gameIds.length > 1) {
+      this.send({ kind: "runtimes", gameIds });
+    }
+  }
+
+  private send(invalidation: CacheInvalidation): void {
     const { redis, channel, instanceId, logger, onPublished } = this.options;
     redis.publish(channel, encodeInvalidation(invalidation, instanceId)).then(
       () => onPublished?.(invalidation),
@@ -85,8 +136,15 @@ export class RedisCacheInvalidationPublisher implements CacheInvalidationPublish
   }
 }
 
-function gameField(invalidation: CacheInvalidation): { game_id?: string } {
-  return invalidation.kind === "runtime_all" ? {} : { game_id: invalidation.gameId };
+function gameField(invalidation: CacheInvalidation): { game_id?: string; games?: number } {
+  switch (invalidation.kind) {
+    case "runtime_all":
+      return {};
+    case "runtimes":
+      return { games: invalidation.gameIds.length };
+    default:
+      return { game_id: invalidation.gameId };
+  }
 }
 
 /** Options of {@link startCacheInvalidationSubscriber}. */
