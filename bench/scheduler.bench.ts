@@ -40,7 +40,7 @@ const FLOOR_CONCURRENCY = intList(process.env.BENCH_FLOOR_CONCURRENCY, "16,64,25
 const PEER_CONCURRENCY = Number(process.env.BENCH_PEER_CONCURRENCY ?? 24);
 const PEER_POLL_INTERVAL_MS = Number(process.env.BENCH_PEER_POLL_INTERVAL_MS ?? 2_000);
 const PROFILE = process.env.BENCH_PROFILE === "1";
-const PROFILE_SIZE = 10_000;
+const PROFILE_SIZE = Number(process.env.BENCH_PROFILE_SIZE ?? 10_000);
 
 function timeoutFor(games: number): number {
   return Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(300_000, games * 20));
