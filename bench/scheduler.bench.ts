@@ -127,7 +127,8 @@ async function main(): Promise<number> {
       "",
       "wall = T0 → last outcome; turns/s = N / (last outcome − first turn start); lag = turn start − T0;",
       "× floor / × peer = turns/s over that row's at the same N; CPU = seconds from T0 to the last outcome;",
-      "RSS = peak (VmHWM) per process; PostgreSQL / Redis = every process of the machine's servers.",
+      "RSS = peak (VmHWM) per process; PostgreSQL = the row's own backends (its database's connections);",
+      "Redis = the machine's redis-server, whoever used it (GM rows only).",
       ...notes,
       ...(profileSummary === undefined
         ? []

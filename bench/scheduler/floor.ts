@@ -28,12 +28,12 @@ async function runAt(games: number, concurrency: number, timeoutMs: number): Pro
     await runner.receive<{ ready: boolean }>(60_000);
     const t0 = nextT0(1_000);
     const meter = new Meter([runner], engine.process);
-    meter.start();
+    await meter.start();
     runner.send({ t0 });
     const result = await runner.receive<TurnTimes & { failures: number; firstError?: string }>(
       timeoutMs,
     );
-    const measured = meter.stop();
+    const measured = await meter.stop();
     const failures: string[] = [];
     if (result.failures > 0 || result.finishes.length !== games) {
       failures.push(

@@ -13,7 +13,7 @@ import pg from "pg";
 import { BENCH_DIR, gameIds, log, nextT0, ROOT, sleep, waitUntil } from "./common.js";
 import { startEngineStub } from "./engine.js";
 import { insertGames, scheduleAll, turnsLogged, turnTimes, verifyGames } from "./games-sql.js";
-import { Meter } from "./meter.js";
+import { BENCH_APPLICATION_NAME, Meter } from "./meter.js";
 import { NodeProcess, waitForHttp } from "./processes.js";
 import { type RowResult, summarise } from "./stats.js";
 
@@ -31,6 +31,43 @@ export interface GameMasterOptions {
   entry?: string;
 }
 
+/** How long the operation log may stand still before the burst counts as stuck. */
+const STALL_MS = 30_000;
+
+/**
+ * Waits until every game has a successful turn-generation entry. A burst that stops making
+ * progress (no new entry of any kind for {@link STALL_MS}) ends the wait early: the verification
+ * then says which games are missing.
+ */
+async function waitForTurns(
+  sql: pg.Pool,
+  games: number,
+  gms: readonly NodeProcess[],
+  timeoutMs: number,
+): Promise<void> {
+  let last = -1;
+  let lastChange = Date.now();
+  await waitUntil(
+    `${games} successful turn-generation entries`,
+    async () => {
+      const dead = gms.find((gm) => gm.exited);
+      if (dead !== undefined) throw new Error(`${dead.name} exited:\n${dead.tail()}`);
+      const { succeeded, logged } = await turnsLogged(sql);
+      if (logged !== last) {
+        last = logged;
+        lastChange = Date.now();
+      }
+      if (Date.now() - lastChange > STALL_MS) {
+        log(`    no progress for ${STALL_MS / 1000} s: ${succeeded} of ${games} turns generated`);
+        return true;
+      }
+      return succeeded >= games;
+    },
+    timeoutMs,
+    250,
+  );
+}
+
 export async function runGameMaster(
   options: GameMasterOptions,
 ): Promise<{ result: RowResult; profilePath?: string }> {
@@ -38,7 +75,11 @@ export async function runGameMaster(
   const label = `bench_sched_gm${replicas}_${games}`;
   const database = await createIsolatedDatabase(label);
   const redis = await createIsolatedRedis(label);
-  const sql = new pg.Pool({ connectionString: database.url, max: 2 });
+  const sql = new pg.Pool({
+    connectionString: database.url,
+    max: 2,
+    application_name: BENCH_APPLICATION_NAME,
+  });
   const ids = gameIds(games);
   const started: NodeProcess[] = [];
   const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "gm-cpu-prof-")) : undefined;
@@ -87,20 +128,11 @@ export async function runGameMaster(
     await insertGames(sql, engine.url, ids);
     const t0 = nextT0(1_000);
     await scheduleAll(sql, t0);
-    const meter = new Meter(gms, engine.process);
+    const meter = new Meter(gms, engine.process, { sql, name: database.name }, true);
     await sleep(t0 - Date.now() - 50);
-    meter.start();
-    await waitUntil(
-      `${games} turn-generation entries`,
-      async () => {
-        const dead = gms.find((gm) => gm.exited);
-        if (dead !== undefined) throw new Error(`${dead.name} exited:\n${dead.tail()}`);
-        return (await turnsLogged(sql)) >= games;
-      },
-      options.timeoutMs,
-      250,
-    );
-    const measured = meter.stop();
+    await meter.start();
+    await waitForTurns(sql, games, gms, options.timeoutMs);
+    const measured = await meter.stop();
     const failures = await verifyGames(sql, games);
     const result: RowResult = {
       row: options.profile ? "gm1-prof" : replicas === 1 ? "gm1" : "gm3",

@@ -49,12 +49,13 @@ export async function scheduleAll(sql: pg.Pool, t0: number): Promise<void> {
   await sql.query("UPDATE gamemaster.runtime_records SET next_generation_at = $1", [new Date(t0)]);
 }
 
-/** Turn-generation entries written so far, success or failure. */
-export async function turnsLogged(sql: pg.Pool): Promise<number> {
-  const result = await sql.query<{ n: string }>(
-    "SELECT count(*) AS n FROM gamemaster.operation_log WHERE op_kind = 'turn_generation'",
+/** Turn-generation entries written so far: successful ones, and all (failures included). */
+export async function turnsLogged(sql: pg.Pool): Promise<{ succeeded: number; logged: number }> {
+  const result = await sql.query<{ succeeded: string; logged: string }>(
+    `SELECT count(*) FILTER (WHERE outcome = 'success') AS succeeded, count(*) AS logged
+     FROM gamemaster.operation_log WHERE op_kind = 'turn_generation'`,
   );
-  return Number(result.rows[0]?.n ?? 0);
+  return { succeeded: Number(result.rows[0]?.succeeded), logged: Number(result.rows[0]?.logged) };
 }
 
 /** Cutoff and outcome time of every successful turn (the operation log's own timestamps). */

@@ -1,37 +1,69 @@
-/** Samples a row's processes and the machine's services around the burst. */
+/** Samples a row's processes and its share of the database and Redis servers around the burst. */
+import type pg from "pg";
 import type { NodeProcess } from "./processes.js";
-import { type ServicesSample, sampleServices } from "./procstat.js";
-import { type ProcessFigures, servicesCpu } from "./stats.js";
+import { cpuByCommand, cpuDelta, cpuSeconds } from "./procstat.js";
+import type { ProcessFigures } from "./stats.js";
+
+/** `application_name` of the bench's own connections, left out of the PostgreSQL figure. */
+export const BENCH_APPLICATION_NAME = "bench-scheduler";
+
+/**
+ * CPU seconds of the PostgreSQL backends serving `database` (the row's isolated one), by pid.
+ * The server is shared with whatever else runs on the machine; its backends are per connection,
+ * so the row's own are told apart by their database. Background processes (WAL writer,
+ * checkpointer) are left out.
+ */
+async function backendCpu(sql: pg.Pool, database: string): Promise<Map<number, number>> {
+  const backends = await sql.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity
+     WHERE datname = $1 AND backend_type = 'client backend' AND application_name <> $2`,
+    [database, BENCH_APPLICATION_NAME],
+  );
+  return new Map(backends.rows.map(({ pid }) => [pid, cpuSeconds(pid)]));
+}
 
 export class Meter {
   #before = new Map<NodeProcess, number>();
-  #services: ServicesSample | undefined;
+  #postgres = new Map<number, number>();
+  #redis = new Map<number, number>();
 
   constructor(
     private readonly runners: readonly NodeProcess[],
     private readonly engine: NodeProcess,
+    /** The row's database, read through a pool of the bench's (BENCH_APPLICATION_NAME). */
+    private readonly database?: { sql: pg.Pool; name: string },
+    /** Whether the row uses Redis (the machine's one server: others' work counts too). */
+    private readonly usesRedis = false,
   ) {}
 
   /** Just before T0. */
-  start(): void {
+  async start(): Promise<void> {
     for (const process of [...this.runners, this.engine]) {
       this.#before.set(process, process.cpuSeconds());
     }
-    this.#services = sampleServices();
+    if (this.database !== undefined) {
+      this.#postgres = await backendCpu(this.database.sql, this.database.name);
+    }
+    if (this.usesRedis) this.#redis = cpuByCommand("redis-server");
   }
 
   /** Once the last outcome is in (before any process is stopped: VmHWM dies with it). */
-  stop() {
+  async stop() {
     const figures = (process: NodeProcess): ProcessFigures => ({
       name: process.name,
       cpuSeconds: process.cpuSeconds() - (this.#before.get(process) ?? Number.NaN),
       peakRssMb: process.peakRssMb(),
     });
-    const services = sampleServices();
-    return {
-      runners: this.runners.map(figures),
-      engine: figures(this.engine),
-      ...servicesCpu(this.#services ?? services, services),
-    };
+    const runners = this.runners.map(figures);
+    const engine = figures(this.engine);
+    // Backends opened during the burst count from 0.
+    const postgresCpuSeconds =
+      this.database === undefined
+        ? Number.NaN
+        : cpuDelta(this.#postgres, await backendCpu(this.database.sql, this.database.name));
+    const redisCpuSeconds = this.usesRedis
+      ? cpuDelta(this.#redis, cpuByCommand("redis-server"))
+      : Number.NaN;
+    return { runners, engine, postgresCpuSeconds, redisCpuSeconds };
   }
 }

@@ -9,7 +9,7 @@ import { makeWorkerUtils } from "graphile-worker";
 import pg from "pg";
 import { BENCH_DIR, gameIds, log, nextT0, sleep, waitUntil } from "./common.js";
 import { startEngineStub } from "./engine.js";
-import { Meter } from "./meter.js";
+import { BENCH_APPLICATION_NAME, Meter } from "./meter.js";
 import { NodeProcess } from "./processes.js";
 import { type RowResult, summarise } from "./stats.js";
 
@@ -26,7 +26,11 @@ export interface PeerOptions {
 export async function runPeer(options: PeerOptions): Promise<RowResult> {
   const { games } = options;
   const database = await createIsolatedDatabase(`bench_sched_peer_${games}`);
-  const sql = new pg.Pool({ connectionString: database.url, max: 2 });
+  const sql = new pg.Pool({
+    connectionString: database.url,
+    max: 2,
+    application_name: BENCH_APPLICATION_NAME,
+  });
   const ids = gameIds(games);
   const started: NodeProcess[] = [];
   try {
@@ -81,9 +85,9 @@ export async function runPeer(options: PeerOptions): Promise<RowResult> {
     }
     if (Date.now() > t0 - 100) throw new Error("enqueueing ran past T0: raise the lead in peer.ts");
 
-    const meter = new Meter([worker], engine.process);
+    const meter = new Meter([worker], engine.process, { sql, name: database.name });
     await sleep(t0 - Date.now() - 50);
-    meter.start();
+    await meter.start();
     await waitUntil(
       `${games} peer outcomes`,
       async () => {
@@ -96,7 +100,7 @@ export async function runPeer(options: PeerOptions): Promise<RowResult> {
       options.timeoutMs,
       250,
     );
-    const measured = meter.stop();
+    const measured = await meter.stop();
 
     const rows = await sql.query<{
       turns: number;

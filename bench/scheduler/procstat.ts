@@ -66,13 +66,3 @@ export function cpuDelta(before: Map<number, number>, after: Map<number, number>
   for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
-
-/** The machine's database and Redis servers: shared with every other job on the machine. */
-export interface ServicesSample {
-  postgres: Map<number, number>;
-  redis: Map<number, number>;
-}
-
-export function sampleServices(): ServicesSample {
-  return { postgres: cpuByCommand("postgres"), redis: cpuByCommand("redis-server") };
-}

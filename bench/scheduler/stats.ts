@@ -1,7 +1,4 @@
 /** The figures of one row, computed the same way from every row's per-turn timestamps. */
-import type { ServicesSample } from "./procstat.js";
-import { cpuDelta } from "./procstat.js";
-
 export type RowKey = "floor" | "gm1" | "gm3" | "peer" | "gm1-prof";
 
 /** One process of a row, sampled around the burst. */
@@ -27,7 +24,9 @@ export interface RowResult {
   /** The scheduling side: the floor's loop, each GM, the graphile-worker process. */
   runners: ProcessFigures[];
   engine: ProcessFigures;
+  /** The row's own PostgreSQL backends (NaN: the row has no database). */
   postgresCpuSeconds: number;
+  /** The machine's Redis server, whoever used it (NaN: the row does not use Redis). */
   redisCpuSeconds: number;
   /** A remark printed under the table (e.g. the floor's concurrency sweep). */
   note?: string;
@@ -64,13 +63,5 @@ export function summarise(t0: number, times: TurnTimes) {
     lagP50: percentile(lags, 50),
     lagP99: percentile(lags, 99),
     lagMax: lags[lags.length - 1] ?? Number.NaN,
-  };
-}
-
-/** CPU of the machine's PostgreSQL and Redis between two samples. */
-export function servicesCpu(before: ServicesSample, after: ServicesSample) {
-  return {
-    postgresCpuSeconds: cpuDelta(before.postgres, after.postgres),
-    redisCpuSeconds: cpuDelta(before.redis, after.redis),
   };
 }
