@@ -43,7 +43,7 @@ const PROFILE = process.env.BENCH_PROFILE === "1";
 const PROFILE_SIZE = Number(process.env.BENCH_PROFILE_SIZE ?? 10_000);
 
 function timeoutFor(games: number): number {
-  return Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(300_000, games * 20));
+  return Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(300_000, games * 40));
 }
 
 async function runRow(row: RowKey, games: number): Promise<RowResult> {
@@ -126,6 +126,7 @@ async function main(): Promise<number> {
       markdownTable(results),
       "",
       "wall = T0 → last outcome; turns/s = N / (last outcome − first turn start); lag = turn start − T0;",
+      "turn = one turn's start → its outcome; load = the machine's 1-minute load average at T0 → at the end;",
       "× floor / × peer = turns/s over that row's at the same N; CPU = seconds from T0 to the last outcome;",
       "RSS = peak (VmHWM) per process; PostgreSQL = the row's own backends (its database's connections);",
       "Redis = the machine's redis-server, whoever used it (GM rows only).",

@@ -1,4 +1,5 @@
 /** Samples a row's processes and its share of the database and Redis servers around the burst. */
+import { loadavg } from "node:os";
 import type pg from "pg";
 import type { NodeProcess } from "./processes.js";
 import { cpuByCommand, cpuDelta, cpuSeconds } from "./procstat.js";
@@ -26,6 +27,7 @@ export class Meter {
   #before = new Map<NodeProcess, number>();
   #postgres = new Map<number, number>();
   #redis = new Map<number, number>();
+  #loadAtT0 = Number.NaN;
 
   constructor(
     private readonly runners: readonly NodeProcess[],
@@ -38,6 +40,7 @@ export class Meter {
 
   /** Just before T0. */
   async start(): Promise<void> {
+    this.#loadAtT0 = loadavg()[0] ?? Number.NaN;
     for (const process of [...this.runners, this.engine]) {
       this.#before.set(process, process.cpuSeconds());
     }
@@ -64,6 +67,13 @@ export class Meter {
     const redisCpuSeconds = this.usesRedis
       ? cpuDelta(this.#redis, cpuByCommand("redis-server"))
       : Number.NaN;
-    return { runners, engine, postgresCpuSeconds, redisCpuSeconds };
+    return {
+      runners,
+      engine,
+      postgresCpuSeconds,
+      redisCpuSeconds,
+      loadAtT0: this.#loadAtT0,
+      loadAtEnd: loadavg()[0] ?? Number.NaN,
+    };
   }
 }

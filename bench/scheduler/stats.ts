@@ -21,6 +21,11 @@ export interface RowResult {
   lagP50: number;
   lagP99: number;
   lagMax: number;
+  /** Median time one turn took, its start → its outcome. */
+  turnP50Ms: number;
+  /** The machine's 1-minute load average at T0 and at the last outcome. */
+  loadAtT0: number;
+  loadAtEnd: number;
   /** The scheduling side: the floor's loop, each GM, the graphile-worker process. */
   runners: ProcessFigures[];
   engine: ProcessFigures;
@@ -52,16 +57,20 @@ function extreme(values: readonly number[], pick: (a: number, b: number) => numb
   return result;
 }
 
-/** Wall time, drain rate and lag (turn start − T0) of a row. */
+/** Wall time, drain rate, lag (turn start − T0) and turn duration of a row. */
 export function summarise(t0: number, times: TurnTimes) {
   const firstStart = extreme(times.starts, Math.min);
   const lastFinish = extreme(times.finishes, Math.max);
   const lags = times.starts.map((start) => (start - t0) / 1000).sort((a, b) => a - b);
+  const durations = times.finishes
+    .map((finish, index) => finish - (times.starts[index] ?? Number.NaN))
+    .sort((a, b) => a - b);
   return {
     wallSeconds: (lastFinish - t0) / 1000,
     turnsPerSecond: times.finishes.length / Math.max(0.001, (lastFinish - firstStart) / 1000),
     lagP50: percentile(lags, 50),
     lagP99: percentile(lags, 99),
     lagMax: lags[lags.length - 1] ?? Number.NaN,
+    turnP50Ms: percentile(durations, 50),
   };
 }

@@ -30,14 +30,16 @@ const HEADER = [
   "lag p50 s",
   "lag p99 s",
   "lag max s",
+  "turn p50 ms",
   "runner CPU s",
   "runner RSS MiB",
   "engine CPU s",
   "engine RSS MiB",
   "PostgreSQL CPU s",
   "Redis CPU s",
+  "load",
 ];
-const RIGHT = new Set([0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+const RIGHT = new Set([0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
 
 export function markdownTable(results: readonly RowResult[]): string {
   const rows = results.map((row) => {
@@ -54,12 +56,14 @@ export function markdownTable(results: readonly RowResult[]): string {
       fixed(row.lagP50, 3),
       fixed(row.lagP99, 3),
       fixed(row.lagMax, 3),
+      fixed(row.turnP50Ms, 1),
       cpu(row.runners),
       rss(row.runners),
       cpu([row.engine]),
       rss([row.engine]),
       fixed(row.postgresCpuSeconds, 1),
       fixed(row.redisCpuSeconds, 1),
+      `${fixed(row.loadAtT0, 1)}→${fixed(row.loadAtEnd, 1)}`,
     ];
   });
   const widths = HEADER.map((title, column) =>
