@@ -78,6 +78,29 @@ async function runRow(row: RowKey, games: number): Promise<RowResult> {
   }
 }
 
+/** A row that could not finish (a process died, a timeout): shown empty, and a FAIL line. */
+function failedRow(row: RowKey, games: number, error: unknown): RowResult {
+  const none = { name: "", cpuSeconds: Number.NaN, peakRssMb: Number.NaN };
+  return {
+    row,
+    label: row,
+    games,
+    wallSeconds: Number.NaN,
+    turnsPerSecond: Number.NaN,
+    lagP50: Number.NaN,
+    lagP99: Number.NaN,
+    lagMax: Number.NaN,
+    turnP50Ms: Number.NaN,
+    loadAtT0: Number.NaN,
+    loadAtEnd: Number.NaN,
+    runners: [none],
+    engine: none,
+    postgresCpuSeconds: Number.NaN,
+    redisCpuSeconds: Number.NaN,
+    failures: [error instanceof Error ? error.message : String(error)],
+  };
+}
+
 async function main(): Promise<number> {
   const rows = (["floor", "gm1", "gm3", "peer"] as const).filter((row) => ROWS.has(row));
   log(`scheduler benchmark: N = ${SIZES.join(", ")}; rows ${rows.join(", ")}`);
@@ -85,7 +108,9 @@ async function main(): Promise<number> {
   const results: RowResult[] = [];
   for (const games of SIZES) {
     for (const row of rows) {
-      const result = await runRow(row, games);
+      const result = await runRow(row, games).catch((error: unknown) =>
+        failedRow(row, games, error),
+      );
       results.push(result);
       log(
         `    ${result.label}: ${result.turnsPerSecond.toFixed(0)} turns/s, wall ${result.wallSeconds.toFixed(2)} s${result.failures.length > 0 ? `, FAILED: ${result.failures.join("; ")}` : ""}`,
