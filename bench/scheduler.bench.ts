@@ -112,6 +112,8 @@ async function main(): Promise<number> {
         failedRow(row, games, error),
       );
       results.push(result);
+      // The row's line right away: a long run that dies later still leaves its figures.
+      log(markdownTable([result]).split("\n").at(-1) ?? "");
       log(
         `    ${result.label}: ${result.turnsPerSecond.toFixed(0)} turns/s, wall ${result.wallSeconds.toFixed(2)} s${result.failures.length > 0 ? `, FAILED: ${result.failures.join("; ")}` : ""}`,
       );

@@ -62,9 +62,12 @@ export class NodeProcess {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
-  /** The last few KiB the process wrote on stderr. */
+  /** How the process ended and the last few KiB it wrote on stderr. */
   tail(): string {
-    return this.#stderr;
+    const how = this.exited
+      ? `exit code ${this.child.exitCode ?? "none"}, signal ${this.child.signalCode ?? "none"}\n`
+      : "";
+    return `${how}${this.#stderr}`;
   }
 
   /** Sends a message to the process (`talk` processes). */
