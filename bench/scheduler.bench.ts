@@ -1,338 +1,180 @@
 /**
- * `pnpm bench:scheduler` — how fast Game Master's scheduler drains N games that all become due at
- * the same instant, against the engine stub. For each N (default 100, 1 000, 10 000):
+ * `pnpm bench:scheduler` — Game Master's burst throughput side by side with its floor and a peer,
+ * in one run. For each N of `BENCH_SIZES` (default 1 000, 10 000, 100 000), N games become due at
+ * the same instant T0 (a whole second 1–2 s ahead) and each is generated exactly once (turn 1)
+ * against the engine stub, in its own process. Rows (`BENCH_ROWS`, default all):
  *
- *   1. an isolated database and Redis key prefix (testkit), a fresh engine stub process;
- *   2. Game Master started in-process (startGameMaster) on that database;
- *   3. N games initialised on the engine stub and inserted as running runtime records (with their
- *      player mappings), then all given one next_generation_at T0 a second or two ahead; from T0
- *      the running scheduler meets a backlog of N due games and generates each once;
- *   4. done when every game has current_turn = 1; Game Master is closed, everything dropped.
+ *   floor  N engine `/admin/turn` calls from a bare keep-alive loop, the best of a few
+ *          concurrencies (scheduler/floor.ts);
+ *   gm1    one Game Master process as deployed, games inserted in its database (scheduler/gamemaster.ts);
+ *   gm3    three Game Master processes on the same database and Redis;
+ *   peer   the same turns as graphile-worker jobs with `runAt` T0 (scheduler/peer.ts).
  *
- * Reported per N: wall time from T0 until the last turn, turns generated per second (N / span between the
- * first cutoff and the last outcome, from the operation log), and scheduler lag at pickup:
- * (turn cutoff − next_generation_at) per game, p50 / p99 / max.
- * See README.md for the set-up and how to read the numbers.
+ * Every row gets fresh processes and an isolated database (and Redis prefix), dropped after it.
+ * `BENCH_PROFILE=1` adds a GM ×1 run under `--cpu-prof` at N = 10 000 and prints its top
+ * self-time functions. See README.md for the columns and how to read the ratios.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type GameMasterHandle, loadConfig, startGameMaster } from "@galaxy/gamemaster";
-import { createIsolatedDatabase, createIsolatedRedis, freePort } from "@galaxy/testkit";
-import pg from "pg";
+import { cpus, loadavg } from "node:os";
+import { intList, log } from "./scheduler/common.js";
+import { topSelfTime } from "./scheduler/cpuprofile.js";
+import { runFloor } from "./scheduler/floor.js";
+import { runGameMaster } from "./scheduler/gamemaster.js";
+import { runPeer } from "./scheduler/peer.js";
+import { killAll } from "./scheduler/processes.js";
+import type { RowKey, RowResult } from "./scheduler/stats.js";
+import { markdownTable } from "./scheduler/table.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, "..");
-const ENGINE_STUB_MAIN = resolve(ROOT, "apps/engine-stub/src/main.ts");
+const SIZES = intList(process.env.BENCH_SIZES, "1000,10000,100000");
+const ROWS = new Set(
+  (process.env.BENCH_ROWS ?? "floor,gm1,gm3,peer").split(",").map((row) => row.trim()),
+);
+/** GAMEMASTER_SCHEDULER_CONCURRENCY of every GM process; unset = GM's default. */
+const GM_CONCURRENCY =
+  process.env.BENCH_CONCURRENCY === undefined || process.env.BENCH_CONCURRENCY === ""
+    ? undefined
+    : Number(process.env.BENCH_CONCURRENCY);
+const GM_LOG_LEVEL = process.env.BENCH_GM_LOG_LEVEL || undefined;
+const GM_ENTRY = process.env.BENCH_GM_ENTRY || undefined;
+const FLOOR_CONCURRENCY = intList(process.env.BENCH_FLOOR_CONCURRENCY, "16,64,256");
+/** graphile-worker's performance-page settings: concurrency 24; its default poll interval. */
+const PEER_CONCURRENCY = Number(process.env.BENCH_PEER_CONCURRENCY ?? 24);
+const PEER_POLL_INTERVAL_MS = Number(process.env.BENCH_PEER_POLL_INTERVAL_MS ?? 2_000);
+const PROFILE = process.env.BENCH_PROFILE === "1";
+const PROFILE_SIZE = Number(process.env.BENCH_PROFILE_SIZE ?? 10_000);
 
-const SIZES = (process.env.BENCH_SIZES ?? "100,1000,10000")
-  .split(",")
-  .map((value) => Number(value.trim()))
-  .filter((value) => Number.isInteger(value) && value > 0);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const INTERVAL = process.env.BENCH_INTERVAL ?? "1s";
-const POOL = Number(process.env.BENCH_POSTGRES_MAX_CONNECTIONS ?? 10);
-const GM_LOG_LEVEL = process.env.BENCH_GM_LOG_LEVEL ?? "warn";
-const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
-const RACES = ["Aelinari", "Borg", "Cylon", "Dalek"];
-
-interface Result {
-  games: number;
-  wallSeconds: number;
-  turnsPerSecond: number;
-  lagP50: number;
-  lagP99: number;
-  lagMax: number;
-  failures: number;
+function timeoutFor(games: number): number {
+  return Number(process.env.BENCH_TIMEOUT_MS ?? Math.max(300_000, games * 40));
 }
 
-const children = new Set<ChildProcess>();
-
-function log(message: string): void {
-  process.stderr.write(`${message}\n`);
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 100));
-  }
-}
-
-/** The engine stub in its own process (its own event loop), as in production. */
-async function startEngineStub(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--conditions=@galaxy/source", ENGINE_STUB_MAIN],
-    {
-      cwd: HERE,
-      env: {
-        ...process.env,
-        ENGINE_STUB_HTTP_PORT: String(port),
-        ENGINE_STUB_HTTP_HOST: "127.0.0.1",
-        ENGINE_STUB_CALLS_LIMIT: "4",
-        LOG_LEVEL: "warn",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntil(
-    "the engine stub",
-    async () => {
-      try {
-        return (await fetch(`${url}/healthz`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    30_000,
-  );
-  return { url, child };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((done) => child.once("exit", done));
-  child.kill("SIGTERM");
-  await exited;
-}
-
-/**
- * A minimal Lobby answering every roster with active members, so that the turn-ready intents go
- * through GM's membership cache as in production (one roster load per game).
- */
-async function startFakeLobby(): Promise<{ url: string; server: Server }> {
-  const server = createServer((req, res) => {
-    const match = /^\/api\/v1\/internal\/games\/([^/]+)\/memberships$/.exec(req.url ?? "");
-    if (match?.[1] === undefined) {
-      res.writeHead(404).end();
-      return;
-    }
-    const gameId = decodeURIComponent(match[1]);
-    const memberships = RACES.map((race, index) => ({
-      user_id: `${gameId}-u${index}`,
-      race_name: race,
-      status: "active",
-    }));
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ memberships }));
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
-}
-
-async function mapLimit<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const item = items[next];
-        next += 1;
-        if (item !== undefined) await run(item);
-      }
-    }),
-  );
-}
-
-async function initEngineGames(engineUrl: string, gameIds: readonly string[]): Promise<void> {
-  await mapLimit(gameIds, 32, async (gameId) => {
-    const response = await fetch(`${engineUrl}/games/${gameId}/api/v1/admin/init`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ races: RACES.map((race_name) => ({ race_name })) }),
-    });
-    if (!response.ok) throw new Error(`engine init ${gameId}: ${response.status}`);
-    await response.text();
-  });
-}
-
-/** Inserts the running records (all due at `dueAt`) and their mappings, 1 000 rows a statement. */
-async function insertGames(
-  sql: pg.Pool,
-  engineUrl: string,
-  gameIds: readonly string[],
-  dueAt: Date | null,
-): Promise<void> {
-  const now = new Date();
-  for (let offset = 0; offset < gameIds.length; offset += 1_000) {
-    const batch = gameIds.slice(offset, offset + 1_000);
-    await sql.query(
-      `INSERT INTO gamemaster.runtime_records
-         (game_id, status, engine_endpoint, current_image_ref, current_engine_version, turn_schedule,
-          current_turn, next_generation_at, skip_next_tick, engine_health, created_at, updated_at, started_at)
-       SELECT id, 'running', $2 || '/games/' || id, 'galaxy/game:1.4.2', '1.4.2', '0 0 1 1 *',
-              0, $3, false, 'healthy', $4, $4, $4
-       FROM unnest($1::text[]) AS id`,
-      [batch, engineUrl, dueAt, now],
-    );
-    const mappingGames: string[] = [];
-    const users: string[] = [];
-    const races: string[] = [];
-    for (const gameId of batch) {
-      RACES.forEach((race, index) => {
-        mappingGames.push(gameId);
-        users.push(`${gameId}-u${index}`);
-        races.push(race);
+async function runRow(row: RowKey, games: number): Promise<RowResult> {
+  const timeoutMs = timeoutFor(games);
+  switch (row) {
+    case "floor":
+      return runFloor(games, FLOOR_CONCURRENCY, timeoutMs);
+    case "gm1":
+    case "gm3": {
+      const replicas = row === "gm1" ? 1 : 3;
+      log(`  N=${games} Game Master ×${replicas}`);
+      const { result } = await runGameMaster({
+        games,
+        replicas,
+        concurrency: GM_CONCURRENCY,
+        logLevel: GM_LOG_LEVEL,
+        timeoutMs,
+        ...(GM_ENTRY === undefined ? {} : { entry: GM_ENTRY }),
       });
+      return result;
     }
-    await sql.query(
-      `INSERT INTO gamemaster.player_mappings (game_id, user_id, race_name, engine_player_uuid, created_at)
-       SELECT g, u, r, g || ':' || r, $4 FROM unnest($1::text[], $2::text[], $3::text[]) AS t(g, u, r)`,
-      [mappingGames, users, races, now],
-    );
+    case "peer":
+      log(`  N=${games} graphile-worker`);
+      return runPeer({
+        games,
+        concurrency: PEER_CONCURRENCY,
+        pollIntervalMs: PEER_POLL_INTERVAL_MS,
+        timeoutMs,
+      });
+    default:
+      throw new Error(`unknown row ${row}`);
   }
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
+/** A row that could not finish (a process died, a timeout): shown empty, and a FAIL line. */
+function failedRow(row: RowKey, games: number, error: unknown): RowResult {
+  const none = { name: "", cpuSeconds: Number.NaN, peakRssMb: Number.NaN };
+  return {
+    row,
+    label: row,
+    games,
+    wallSeconds: Number.NaN,
+    turnsPerSecond: Number.NaN,
+    lagP50: Number.NaN,
+    lagP99: Number.NaN,
+    lagMax: Number.NaN,
+    turnP50Ms: Number.NaN,
+    loadAtT0: Number.NaN,
+    loadAtEnd: Number.NaN,
+    runners: [none],
+    engine: none,
+    postgresCpuSeconds: Number.NaN,
+    redisCpuSeconds: Number.NaN,
+    failures: [error instanceof Error ? error.message : String(error)],
+  };
 }
 
-async function runOnce(games: number, lobbyUrl: string): Promise<Result> {
-  const label = `bench_sched_${games}`;
-  const database = await createIsolatedDatabase(label);
-  const redis = await createIsolatedRedis(label);
-  const engine = await startEngineStub();
-  const sql = new pg.Pool({ connectionString: database.url, max: 4 });
-  let gm: GameMasterHandle | undefined;
-  try {
-    const config = loadConfig({
-      GAMEMASTER_HTTP_PORT: "0",
-      GAMEMASTER_POSTGRES_URL: database.url,
-      GAMEMASTER_POSTGRES_MAX_CONNECTIONS: String(POOL),
-      GAMEMASTER_REDIS_URL: redis.url,
-      GAMEMASTER_REDIS_KEY_PREFIX: redis.keyPrefix,
-      GAMEMASTER_LOBBY_BASE_URL: lobbyUrl,
-      GAMEMASTER_RTM_BASE_URL: "http://127.0.0.1:9",
-      GAMEMASTER_SCHEDULER_INTERVAL: INTERVAL,
-      GAMEMASTER_SCHEDULER_CONCURRENCY: String(CONCURRENCY),
-      GAMEMASTER_LOG_LEVEL: GM_LOG_LEVEL,
+async function main(): Promise<number> {
+  const rows = (["floor", "gm1", "gm3", "peer"] as const).filter((row) => ROWS.has(row));
+  log(`scheduler benchmark: N = ${SIZES.join(", ")}; rows ${rows.join(", ")}`);
+  const loadBefore = loadavg()[0] ?? Number.NaN;
+  const results: RowResult[] = [];
+  for (const games of SIZES) {
+    for (const row of rows) {
+      const result = await runRow(row, games).catch((error: unknown) =>
+        failedRow(row, games, error),
+      );
+      results.push(result);
+      // The row's line right away: a long run that dies later still leaves its figures.
+      log(markdownTable([result]).split("\n").at(-1) ?? "");
+      log(
+        `    ${result.label}: ${result.turnsPerSecond.toFixed(0)} turns/s, wall ${result.wallSeconds.toFixed(2)} s${result.failures.length > 0 ? `, FAILED: ${result.failures.join("; ")}` : ""}`,
+      );
+    }
+  }
+  let profileSummary: string | undefined;
+  if (PROFILE) {
+    log(`  N=${PROFILE_SIZE} Game Master ×1 under --cpu-prof`);
+    const { result, profilePath } = await runGameMaster({
+      games: PROFILE_SIZE,
+      replicas: 1,
+      concurrency: GM_CONCURRENCY,
+      logLevel: GM_LOG_LEVEL,
+      timeoutMs: timeoutFor(PROFILE_SIZE),
+      profile: true,
+      ...(GM_ENTRY === undefined ? {} : { entry: GM_ENTRY }),
     });
-    log(`  N=${games}: starting Game Master (concurrency ${CONCURRENCY}, interval ${INTERVAL})`);
-    gm = await startGameMaster(config, { host: "127.0.0.1" });
-
-    const gameIds = Array.from({ length: games }, (_, index) => `bench-${games}-${index}`);
-    log(`  N=${games}: initialising ${games} games on the engine stub and in PostgreSQL`);
-    await initEngineGames(engine.url, gameIds);
-    // Inserted unscheduled, then every game gets the same next_generation_at in one statement:
-    // a whole-second instant shortly ahead, so the running scheduler meets all N at once.
-    await insertGames(sql, engine.url, gameIds, null);
-    const dueAt = new Date(Math.ceil(Date.now() / 1000) * 1000 + 1000);
-    await sql.query("UPDATE gamemaster.runtime_records SET next_generation_at = $1", [dueAt]);
-    await new Promise((done) => setTimeout(done, Math.max(0, dueAt.getTime() - Date.now())));
-    const started = performance.now();
-    await waitUntil(
-      `${games} turns`,
-      async () => {
-        const done = await sql.query<{ n: string }>(
-          "SELECT count(*) AS n FROM gamemaster.runtime_records WHERE current_turn >= 1 OR status <> 'running'",
-        );
-        return Number(done.rows[0]?.n ?? 0) >= games;
-      },
-      TIMEOUT_MS,
-    );
-    const wallSeconds = (performance.now() - started) / 1000;
-    await gm.close();
-    gm = undefined;
-
-    const ops = await sql.query<{ started_at: Date; finished_at: Date; outcome: string }>(
-      "SELECT started_at, finished_at, outcome FROM gamemaster.operation_log WHERE op_kind = 'turn_generation'",
-    );
-    const lags = ops.rows
-      .map((row) => (row.started_at.getTime() - dueAt.getTime()) / 1000)
-      .sort((a, b) => a - b);
-    const firstCutoff = Math.min(...ops.rows.map((row) => row.started_at.getTime()));
-    const lastOutcome = Math.max(...ops.rows.map((row) => row.finished_at.getTime()));
-    const failures = ops.rows.filter((row) => row.outcome !== "success").length;
-    return {
-      games,
-      wallSeconds,
-      turnsPerSecond:
-        (ops.rows.length - failures) / Math.max(0.001, (lastOutcome - firstCutoff) / 1000),
-      lagP50: percentile(lags, 50),
-      lagP99: percentile(lags, 99),
-      lagMax: lags[lags.length - 1] ?? Number.NaN,
-      failures,
-    };
-  } finally {
-    await gm?.close().catch(() => undefined);
-    await sql.end().catch(() => undefined);
-    await stopChild(engine.child);
-    await redis.cleanup().catch(() => undefined);
-    await database.drop().catch(() => undefined);
+    results.push(result);
+    profileSummary =
+      profilePath === undefined
+        ? "no .cpuprofile was written (did GM exit gracefully?)"
+        : `${profilePath}\n\n${topSelfTime(profilePath)}`;
   }
-}
 
-function table(results: readonly Result[]): string {
-  const header = [
-    "games (N)",
-    "wall time (s)",
-    "turns/s",
-    "lag p50 (s)",
-    "lag p99 (s)",
-    "lag max (s)",
-    "failed",
+  const settings = [
+    `GM: GAMEMASTER_SCHEDULER_CONCURRENCY=${GM_CONCURRENCY ?? "default"} per process, every other GAMEMASTER_* at its default${GM_LOG_LEVEL === undefined ? "" : ` but GAMEMASTER_LOG_LEVEL=${GM_LOG_LEVEL}`}`,
+    `floor: concurrency ${FLOOR_CONCURRENCY.join("/")}, best shown; peer: graphile-worker concurrency ${PEER_CONCURRENCY}, pollInterval ${PEER_POLL_INTERVAL_MS} ms, localQueue 500, completeJobBatchDelay 0`,
+    `machine: ${cpus().length} cores, node ${process.version}, load average ${loadBefore.toFixed(1)} at start, ${(loadavg()[0] ?? Number.NaN).toFixed(1)} at end`,
   ];
-  const rows = results.map((r) => [
-    r.games.toLocaleString("en-US"),
-    r.wallSeconds.toFixed(2),
-    r.turnsPerSecond.toFixed(0),
-    r.lagP50.toFixed(3),
-    r.lagP99.toFixed(3),
-    r.lagMax.toFixed(3),
-    String(r.failures),
-  ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (cells: readonly string[]) =>
-    `| ${cells.map((cell, column) => cell.padStart(widths[column] ?? 0)).join(" | ")} |`;
-  return [
-    line(header),
-    `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`,
-    ...rows.map(line),
-  ].join("\n");
-}
-
-let stopping = false;
-async function main(): Promise<void> {
-  log(
-    `scheduler benchmark: N = ${SIZES.join(", ")}; concurrency ${CONCURRENCY}, interval ${INTERVAL}, pool ${POOL}`,
-  );
-  const lobby = await startFakeLobby();
-  const results: Result[] = [];
-  try {
-    for (const games of SIZES) {
-      results.push(await runOnce(games, lobby.url));
-      log(`  N=${games}: done`);
-    }
-  } finally {
-    stopping = true;
-    await new Promise((done) => lobby.server.close(done));
-  }
+  const notes = results.flatMap((result) => (result.note === undefined ? [] : [result.note]));
   process.stdout.write(
-    `\nGame Master scheduler: N games due at one instant, each generated once (engine stub, ${process.platform} ${process.arch}, node ${process.version})\n` +
-      `GAMEMASTER_SCHEDULER_CONCURRENCY=${CONCURRENCY} GAMEMASTER_SCHEDULER_INTERVAL=${INTERVAL} GAMEMASTER_POSTGRES_MAX_CONNECTIONS=${POOL}\n\n` +
-      `${table(results)}\n\n` +
-      "lag = turn cutoff - next_generation_at (the instant every game became due); turns/s = N / (last outcome - first cutoff)\n",
+    [
+      "",
+      "Scheduler burst: N games due at T0, each generated once (turn 1) against the engine stub",
+      ...settings,
+      "",
+      markdownTable(results),
+      "",
+      "wall = T0 → last outcome; turns/s = N / (last outcome − first turn start); lag = turn start − T0;",
+      "turn = one turn's start → its outcome; load = the machine's 1-minute load average at T0 → at the end;",
+      "× floor / × peer = turns/s over that row's at the same N; CPU = seconds from T0 to the last outcome;",
+      "RSS = peak (VmHWM) per process; PostgreSQL = the row's own backends (its database's connections);",
+      "Redis = the machine's redis-server, whoever used it (GM rows only).",
+      ...notes,
+      ...(profileSummary === undefined
+        ? []
+        : ["", `GM ×1 CPU profile, N = ${PROFILE_SIZE}: ${profileSummary}`]),
+      "",
+    ].join("\n"),
   );
+  const failed = results.filter((result) => result.failures.length > 0);
+  for (const result of failed) {
+    process.stdout.write(`FAIL ${result.label} N=${result.games}: ${result.failures.join("; ")}\n`);
+  }
+  return failed.length > 0 ? 1 : 0;
 }
 
-const cleanUp = () => {
-  for (const child of children) child.kill("SIGKILL");
-};
-process.on("exit", cleanUp);
+process.on("exit", killAll);
 process.on("SIGINT", () => {
-  if (!stopping) cleanUp();
+  killAll();
   process.exit(130);
 });
 
-await main();
+process.exitCode = await main();
