@@ -33,7 +33,10 @@ export class NodeProcess {
   ) {
     this.child = spawn(
       process.execPath,
-      [...(options.nodeArgs ?? []), "--import", "tsx", "--conditions=@galaxy/source", script],
+      // A built entry runs as deployed (`node dist/main.js`); sources go through tsx.
+      script.endsWith(".js")
+        ? [...(options.nodeArgs ?? []), script]
+        : [...(options.nodeArgs ?? []), "--import", "tsx", "--conditions=@galaxy/source", script],
       {
         cwd: BENCH_DIR,
         env: { ...process.env, ...env },
