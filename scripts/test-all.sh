@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pnpm exec biome check .
+bash scripts/check-self-contained.sh
 pnpm exec turbo run build typecheck --output-logs=errors-only
 pnpm exec vitest run
 for zone in America/New_York Asia/Kolkata; do
