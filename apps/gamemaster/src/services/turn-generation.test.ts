@@ -252,6 +252,29 @@ describe("turn generation on a regular tick", () => {
     expect((await t.runtimes.get("g1"))?.status).toBe("generation_in_progress");
   });
 
+  it("retries each outcome of a batch on its own when the batch's transaction fails", async () => {
+    await seedRunningGame(t.runtimes, "g1");
+    await seedRunningGame(t.runtimes, "g2");
+    t.engine.hold();
+    const claimed = await t.turnGeneration.claimDue(10);
+    expect(claimed).toHaveLength(2);
+    const turns = claimed.map((record) =>
+      t.turnGeneration.runClaimed(record, testContext("scheduler")),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    // The one transaction of both outcomes fails; each is then written alone.
+    t.unitOfWork.faults.failNext("run", new GalaxyError("service_unavailable", "serialization"));
+    t.engine.release();
+    expect((await Promise.all(turns)).map((turn) => turn.outcome)).toEqual([
+      "generated",
+      "generated",
+    ]);
+    expect((await t.runtimes.get("g1"))?.currentTurn).toBe(1);
+    expect((await t.runtimes.get("g2"))?.currentTurn).toBe(1);
+    expect(t.lobbyEvents.snapshots).toHaveLength(2);
+    expect(t.operationLog.entries.filter((entry) => entry.outcome === "success")).toHaveLength(2);
+  });
+
   it("publishes nothing when the outcome's unit of work fails; the record stays in generation", async () => {
     await seedRunningGame(t.runtimes, "g1");
     t.unitOfWork.faults.failNext("run", new GalaxyError("service_unavailable", "database down"));

@@ -158,12 +158,7 @@ export class TurnSettler {
       // One outcome's failure rolled back the whole batch: each on its own.
       for (const item of batch) {
         try {
-          const written = await this.deps.unitOfWork.run(async (tx) => {
-            const entries: OperationEntry[] = [];
-            const result = await this.write(tx, item, entries);
-            await tx.operationLog.appendMany(entries);
-            return result;
-          });
+          const [written] = await this.deps.unitOfWork.run((tx) => this.writeBatch(tx, [item]));
           item.done(toSettled(written));
         } catch (alone) {
           item.fail(alone);
