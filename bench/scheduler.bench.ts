@@ -15,7 +15,7 @@
  * self-time functions. See README.md for the columns and how to read the ratios.
  */
 import { cpus, loadavg } from "node:os";
-import { intList, log } from "./scheduler/common.js";
+import { intList, log, runInterruptCleanups } from "./scheduler/common.js";
 import { topSelfTime } from "./scheduler/cpuprofile.js";
 import { runFloor } from "./scheduler/floor.js";
 import { runGameMaster } from "./scheduler/gamemaster.js";
@@ -172,9 +172,15 @@ async function main(): Promise<number> {
 }
 
 process.on("exit", killAll);
-process.on("SIGINT", () => {
-  killAll();
-  process.exit(130);
-});
+// Stopped mid-row: no orphan processes, and the row's database and Redis keys go too.
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+] as const) {
+  process.once(signal, () => {
+    killAll();
+    void runInterruptCleanups().finally(() => process.exit(code));
+  });
+}
 
 process.exitCode = await main();

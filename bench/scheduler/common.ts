@@ -73,3 +73,21 @@ export async function mapLimit<T>(
     }),
   );
 }
+
+const cleanups = new Set<() => Promise<void>>();
+
+/**
+ * Registers what must be undone if the bench is stopped by a signal mid-row (drop the row's
+ * database, delete its Redis keys); the returned function unregisters it once the row has
+ * cleaned up itself.
+ */
+export function onInterrupt(cleanup: () => Promise<void>): () => void {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+/** Runs every registered cleanup (at most 10 s). */
+export async function runInterruptCleanups(): Promise<void> {
+  const all = Promise.allSettled([...cleanups].map((cleanup) => cleanup()));
+  await Promise.race([all, sleep(10_000)]);
+}

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createIsolatedDatabase, createIsolatedRedis, freePort } from "@galaxy/testkit";
 import pg from "pg";
-import { BENCH_DIR, gameIds, log, nextT0, ROOT, sleep, waitUntil } from "./common.js";
+import { BENCH_DIR, gameIds, log, nextT0, onInterrupt, ROOT, sleep, waitUntil } from "./common.js";
 import { startEngineStub } from "./engine.js";
 import { insertGames, scheduleAll, turnsLogged, turnTimes, verifyGames } from "./games-sql.js";
 import { BENCH_APPLICATION_NAME, Meter } from "./meter.js";
@@ -75,11 +75,16 @@ export async function runGameMaster(
   const label = `bench_sched_gm${replicas}_${games}`;
   const database = await createIsolatedDatabase(label);
   const redis = await createIsolatedRedis(label);
+  const forget = onInterrupt(async () => {
+    await Promise.allSettled([database.drop(), redis.cleanup()]);
+  });
   const sql = new pg.Pool({
     connectionString: database.url,
     max: 2,
     application_name: BENCH_APPLICATION_NAME,
   });
+  // An interrupted run drops the database under the pool's idle connections.
+  sql.on("error", () => undefined);
   const ids = gameIds(games);
   const started: NodeProcess[] = [];
   const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "gm-cpu-prof-")) : undefined;
@@ -158,5 +163,6 @@ export async function runGameMaster(
     await database
       .drop()
       .catch((error: unknown) => log(`could not drop ${database.name}: ${error}`));
+    forget();
   }
 }

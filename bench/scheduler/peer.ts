@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { createIsolatedDatabase } from "@galaxy/testkit";
 import { makeWorkerUtils } from "graphile-worker";
 import pg from "pg";
-import { BENCH_DIR, gameIds, log, nextT0, sleep, waitUntil } from "./common.js";
+import { BENCH_DIR, gameIds, log, nextT0, onInterrupt, sleep, waitUntil } from "./common.js";
 import { startEngineStub } from "./engine.js";
 import { BENCH_APPLICATION_NAME, Meter } from "./meter.js";
 import { NodeProcess } from "./processes.js";
@@ -26,11 +26,14 @@ export interface PeerOptions {
 export async function runPeer(options: PeerOptions): Promise<RowResult> {
   const { games } = options;
   const database = await createIsolatedDatabase(`bench_sched_peer_${games}`);
+  const forget = onInterrupt(() => database.drop());
   const sql = new pg.Pool({
     connectionString: database.url,
     max: 2,
     application_name: BENCH_APPLICATION_NAME,
   });
+  // An interrupted run drops the database under the pool's idle connections.
+  sql.on("error", () => undefined);
   const ids = gameIds(games);
   const started: NodeProcess[] = [];
   try {
@@ -133,5 +136,6 @@ export async function runPeer(options: PeerOptions): Promise<RowResult> {
     await database
       .drop()
       .catch((error: unknown) => log(`could not drop ${database.name}: ${error}`));
+    forget();
   }
 }
