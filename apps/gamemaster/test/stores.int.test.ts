@@ -322,7 +322,7 @@ describe("PostgresRuntimeRecordStore", () => {
     ).toEqual(["a"]);
   });
 
-  it("lists due running games, the earliest first", async () => {
+  it("claims only due running games, the earliest first", async () => {
     const at = (iso: string) => new Date(iso);
     await records.insert({
       ...record("late", "running"),
@@ -341,7 +341,12 @@ describe("PostgresRuntimeRecordStore", () => {
       ...record("stopped", "stopped"),
       nextGenerationAt: at("2026-01-01T09:00:00Z"),
     });
-    const due = await records.listDueRunning(at("2026-01-01T12:00:00Z"), 10);
+    const due = await records.claimDue({
+      now: at("2026-01-01T12:00:00Z"),
+      limit: 10,
+      owner: "gm-a",
+      leaseExpiresAt: at("2026-01-01T12:00:15Z"),
+    });
     expect(due.map((r) => r.gameId)).toEqual(["early", "late"]);
   });
 

@@ -42,7 +42,7 @@ describe("InvalidatingRuntimeRecordStore", () => {
   it("lets reads through without announcing anything", async () => {
     expect((await records.get("g1"))?.status).toBe("running");
     expect(await records.list({ limit: 10 })).toHaveLength(1);
-    expect(await records.listDueRunning(new Date("2030-01-01T00:00:00Z"), 10)).toHaveLength(1);
+    expect(await records.listDueSkipped(new Date("2030-01-01T00:00:00Z"), 10)).toHaveLength(0);
     expect(await records.countByStatus()).toEqual({ running: 1 });
     expect(await mappings.listByGame("g1")).toHaveLength(2);
     expect((await mappings.getByUser("g1", "user-1"))?.raceName).toBe("Aelinari");

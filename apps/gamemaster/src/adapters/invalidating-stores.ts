@@ -68,10 +68,6 @@ export class InvalidatingRuntimeRecordStore implements RuntimeRecordStore {
     return this.inner.list(query);
   }
 
-  listDueRunning(now: Date, limit: number): Promise<RuntimeRecord[]> {
-    return this.inner.listDueRunning(now, limit);
-  }
-
   countByStatus(): Promise<Partial<Record<RuntimeStatus, number>>> {
     return this.inner.countByStatus();
   }

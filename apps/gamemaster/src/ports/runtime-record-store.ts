@@ -110,8 +110,6 @@ export interface RuntimeRecordStore {
   deleteWithMappings(gameId: string, guard?: { leaseToken: string }): Promise<void>;
   /** Records ordered by game id. */
   list(query: ListRuntimesQuery): Promise<RuntimeRecord[]>;
-  /** Running records with `next_generation_at <= now`, the earliest first. */
-  listDueRunning(now: Date, limit: number): Promise<RuntimeRecord[]>;
   /**
    * The scheduler's claim, one statement for a batch: running games due at
    * `now`, without a claim and without a pending `skip_next_tick`, the

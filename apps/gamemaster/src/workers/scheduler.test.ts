@@ -8,10 +8,10 @@ function setup(options: { concurrency: number; intervalMs?: number }) {
   const { clock, runtimes } = gm;
   const logger = new MemoryLogger();
   const loads: number[] = [];
-  const originalList = runtimes.listDueRunning.bind(runtimes);
-  runtimes.listDueRunning = async (now, limit) => {
-    loads.push(limit);
-    return originalList(now, limit);
+  const originalClaim = runtimes.claimDue.bind(runtimes);
+  runtimes.claimDue = async (input) => {
+    loads.push(input.limit);
+    return originalClaim(input);
   };
   const scheduler = new SchedulerTicker({
     runtimeRecords: runtimes,
@@ -95,6 +95,7 @@ describe("SchedulerTicker", () => {
     // With a one-minute interval, only backlog re-arming can finish this in time.
     await until(() => t.engine.turnCalls() === 9 && t.scheduler.inFlight === 0, 2_000);
     expect(peak).toBe(3);
+    expect(t.loads.length).toBeGreaterThan(1);
     expect(Math.max(...t.loads)).toBeLessThanOrEqual(3);
   });
 

@@ -173,16 +173,6 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
       .sort((a, b) => (a.gameId < b.gameId ? -1 : 1))
       .slice(0, query.limit);
   }
-  async listDueRunning(now: Date, limit: number): Promise<RuntimeRecord[]> {
-    return [...this.records.values()]
-      .filter(
-        (record) =>
-          record.status === "running" &&
-          record.nextGenerationAt !== null &&
-          record.nextGenerationAt.getTime() <= now.getTime(),
-      )
-      .slice(0, limit);
-  }
   async claimDue(input: ClaimDueInput): Promise<RuntimeRecord[]> {
     this.faults.check("claimDue");
     const due = [...this.records.values()]

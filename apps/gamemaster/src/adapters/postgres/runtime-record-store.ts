@@ -150,17 +150,6 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     });
   }
 
-  listDueRunning(now: Date, limit: number): Promise<RuntimeRecord[]> {
-    return withPostgres("list due runtime records", async () =>
-      this.db
-        .select()
-        .from(runtimeRecords)
-        .where(and(eq(runtimeRecords.status, "running"), lte(runtimeRecords.nextGenerationAt, now)))
-        .orderBy(asc(runtimeRecords.nextGenerationAt), asc(runtimeRecords.gameId))
-        .limit(limit),
-    );
-  }
-
   claimDue(input: ClaimDueInput): Promise<RuntimeRecord[]> {
     return withPostgres("claim due runtime records", async () => {
       // Written in SQL, not with the query builder: a batch returns hundreds
