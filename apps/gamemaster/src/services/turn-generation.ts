@@ -36,8 +36,6 @@ export interface TurnGenerationDeps {
   owner: string;
   /** `GAMEMASTER_TURN_LEASE`. */
   leaseMs: number;
-  /** Most outcomes settled by one transaction. */
-  settleBatch?: number;
   /**
    * How long after its cutoff a turn whose engine has not advanced may still
    * be in progress at the engine (the turn timeout): recovery makes the game
@@ -99,7 +97,6 @@ export class TurnGenerationService {
       notifier: deps.notifier,
       telemetry: deps.telemetry,
       clock: deps.clock,
-      ...(deps.settleBatch === undefined ? {} : { maxBatch: deps.settleBatch }),
     });
   }
 

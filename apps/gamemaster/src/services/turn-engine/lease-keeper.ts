@@ -79,11 +79,4 @@ export class LeaseKeeper {
       });
     return this.renewing;
   }
-
-  stop(): void {
-    if (this.timer !== undefined) {
-      clearInterval(this.timer);
-      this.timer = undefined;
-    }
-  }
 }
