@@ -3,8 +3,8 @@ import { createMemoryGameMaster } from "../../test/support/app-harness.js";
 import { MemoryLogger, seedRunningGame } from "../../test/support/fakes.js";
 import { SchedulerTicker } from "./scheduler.js";
 
-function setup(options: { concurrency: number; intervalMs?: number }) {
-  const gm = createMemoryGameMaster({ now: "2026-01-01T11:00:05.000Z" });
+function setup(options: { concurrency: number; intervalMs?: number; now?: string }) {
+  const gm = createMemoryGameMaster({ now: options.now ?? "2026-01-01T11:00:05.000Z" });
   const { clock, runtimes } = gm;
   const logger = new MemoryLogger();
   const loads: number[] = [];
@@ -69,6 +69,25 @@ describe("SchedulerTicker", () => {
     }
     expect(t.telemetry.lags).toHaveLength(10);
     expect(t.telemetry.lags.every((lag) => lag === 5)).toBe(true);
+  });
+
+  it("ticks on whole multiples of the interval, so games due at a whole minute start at once", async () => {
+    // 50 ms before a whole minute, with a one-minute interval: a ticker
+    // counting the interval from its last tick would look again a minute
+    // later; one on the boundary looks at 11:01:00.
+    const t = setup({ concurrency: 4, intervalMs: 60_000, now: "2026-01-01T11:00:59.950Z" });
+    await seedRunningGame(t.runtimes, "at-the-minute", {
+      nextGenerationAt: new Date("2026-01-01T11:01:00Z"),
+    });
+    running = t.scheduler;
+    t.scheduler.start();
+    await until(() => t.loads.length === 1);
+    expect(t.engine.turnCalls()).toBe(0);
+    t.clock.advance(50);
+
+    await until(() => t.engine.turnCalls() === 1, 1_000);
+    expect(t.loads).toHaveLength(2);
+    expect((await t.runtimes.get("at-the-minute"))?.currentTurn).toBe(1);
   });
 
   it("keeps at most `concurrency` turns in flight and drains a backlog without waiting for the interval", async () => {

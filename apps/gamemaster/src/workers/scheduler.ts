@@ -6,6 +6,13 @@ import type { TurnEngineTelemetry } from "../ports/telemetry.js";
 import type { OperationContext } from "../services/operation-context.js";
 import type { SettledTurn, TurnGenerationService } from "../services/turn-generation.js";
 
+/**
+ * A timer may fire a little before the wall clock reaches the boundary (the
+ * timer and the wall clock are different clocks): a tick that lands 1 ms
+ * early would miss the games due at the boundary by one interval.
+ */
+const BOUNDARY_SLACK_MS = 2;
+
 /** Options of {@link SchedulerTicker}. */
 export interface SchedulerOptions {
   runtimeRecords: RuntimeRecordStore;
@@ -22,7 +29,8 @@ export interface SchedulerOptions {
 }
 
 /**
- * The scheduler ticker (docs/reference.md#turn-generation). Every `intervalMs` it claims due
+ * The scheduler ticker (docs/reference.md#turn-generation). Every `intervalMs` (on whole
+ * multiples of it) it claims due
  * running games — one statement for the batch, as many as there are free
  * slots, the earliest first (TurnGenerationService.claimDue: no other
  * instance can take them) — and runs each claimed turn in a bounded pool: at
@@ -79,10 +87,23 @@ export class SchedulerTicker {
     this.ticking = this.load().finally(() => {
       this.ticking = undefined;
       if (!this.stopping && this.timer === undefined) {
-        this.arm(this.again ? 0 : this.options.intervalMs);
+        this.arm(this.again ? 0 : this.untilNextBoundary());
       }
     });
     return this.ticking;
+  }
+
+  /**
+   * Ticks fall on whole multiples of the interval (of the wall clock): a
+   * cron activation is a whole minute, so a burst of games due at one
+   * instant is claimed the moment it falls due instead of up to an interval
+   * later. Every replica ticks at the same instants; their claims split the
+   * batch (SKIP LOCKED).
+   */
+  private untilNextBoundary(): number {
+    const { intervalMs, clock } = this.options;
+    const now = clock.now().getTime();
+    return intervalMs - (now % intervalMs) + BOUNDARY_SLACK_MS;
   }
 
   private arm(delayMs: number): void {
