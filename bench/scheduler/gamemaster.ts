@@ -118,6 +118,10 @@ export async function runGameMaster(
             ? {}
             : { GAMEMASTER_SCHEDULER_CONCURRENCY: String(options.concurrency) }),
           ...(options.logLevel === undefined ? {} : { GAMEMASTER_LOG_LEVEL: options.logLevel }),
+          // V8 flags of the GM processes only (e.g. heap tuning experiments).
+          ...(process.env.BENCH_GM_NODE_OPTIONS
+            ? { NODE_OPTIONS: process.env.BENCH_GM_NODE_OPTIONS }
+            : {}),
         },
         profileDir === undefined
           ? {}

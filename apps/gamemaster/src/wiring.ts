@@ -240,14 +240,10 @@ export function createServices(input: {
     // when Lobby cannot answer, to every mapped player (a turn never fails
     // because Lobby is down).
     activeMembers: async (gameId, userIds) => {
-      const active: string[] = [];
-      for (const userId of userIds) {
-        if ((await memberships.resolve(gameId, userId)) === "active") {
-          active.push(userId);
-        }
-      }
-      return active;
+      const members = await memberships.members(gameId);
+      return userIds.filter((userId) => members.get(userId) === "active");
     },
+    prepareMembers: (gameIds) => memberships.warm(gameIds),
   });
   const leases = input.leases ?? { owner: "gamemaster", leaseMs: 15_000, engineTimeoutMs: 5_000 };
   const turnGeneration = new TurnGenerationService({

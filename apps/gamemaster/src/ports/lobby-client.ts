@@ -23,4 +23,12 @@ export interface LobbyClient {
    * not know (404) has no members: an empty list, not an error.
    */
   getMemberships(gameId: string): Promise<Membership[]>;
+
+  /**
+   * `POST /api/v1/internal/memberships/lookup`: the rosters of many games in
+   * one call (a burst of due turns). Games Lobby does not know have no entry
+   * (no members). `null`: this Lobby has no batch lookup (an older Lobby
+   * answers 404/405 for the path); the caller reads the rosters one by one.
+   */
+  lookupMemberships(gameIds: readonly string[]): Promise<Map<string, Membership[]> | null>;
 }

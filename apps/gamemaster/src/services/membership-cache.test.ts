@@ -271,4 +271,66 @@ describe("createCacheInvalidationHandler", () => {
     // Applying a broadcast never re-broadcasts it.
     expect(broadcasts).toEqual([]);
   });
+
+  describe("warm (a batch of due turns)", () => {
+    it("reads the rosters of the games it lacks in one lookup; resolving them then asks Lobby nothing", async () => {
+      lobby.lookupSupported = true;
+      const memberships = cache();
+      expect(await memberships.resolve("g2", "u9")).toBe("active");
+      lobby.calls.length = 0;
+      await memberships.warm(["g1", "g2", "g3", "g1"]);
+      expect(lobby.lookups).toEqual([["g1", "g3"]]);
+      expect(await memberships.resolve("g1", "u1")).toBe("active");
+      expect(await memberships.resolve("g1", "u3")).toBe("blocked");
+      expect(await memberships.resolve("g3", "anyone")).toBeNull();
+      expect(lobby.calls).toEqual([]);
+      expect(memberships.size).toBe(3);
+    });
+
+    it("a request made while the lookup runs joins it instead of calling Lobby", async () => {
+      lobby.lookupSupported = true;
+      lobby.delayMs = 30;
+      const memberships = cache();
+      const warming = memberships.warm(["g1"]);
+      expect(await memberships.resolve("g1", "u1")).toBe("active");
+      await warming;
+      expect(lobby.calls).toEqual([]);
+      expect(lobby.lookups).toHaveLength(1);
+    });
+
+    it("falls back to one call per game when Lobby has no lookup", async () => {
+      const memberships = cache();
+      await memberships.warm(["g1", "g2"]);
+      expect(lobby.calls.sort()).toEqual(["g1", "g2"]);
+      expect(await memberships.resolve("g1", "u2")).toBe("removed");
+      expect(lobby.calls).toHaveLength(2);
+    });
+
+    it("a failed lookup leaves nothing cached and never rejects; the next request asks Lobby again", async () => {
+      lobby.lookupSupported = true;
+      lobby.failure = lobbyDown();
+      const memberships = cache();
+      await expect(memberships.warm(["g1"])).resolves.toBeUndefined();
+      expect(memberships.size).toBe(0);
+      lobby.failure = undefined;
+      expect(await memberships.resolve("g1", "u1")).toBe("active");
+    });
+
+    it("a roster invalidated while the lookup runs is not stored", async () => {
+      lobby.lookupSupported = true;
+      lobby.delayMs = 30;
+      const memberships = cache();
+      const warming = memberships.warm(["g1"]);
+      memberships.invalidate("g1");
+      await warming;
+      expect(memberships.size).toBe(0);
+    });
+
+    it("does nothing with a TTL of 0 (nothing it read would be kept)", async () => {
+      lobby.lookupSupported = true;
+      await cache({ ttlMs: 0 }).warm(["g1"]);
+      expect(lobby.lookups).toEqual([]);
+      expect(lobby.calls).toEqual([]);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import type { CacheInvalidationPublisher } from "../ports/cache-invalidation.js";
-import type { LobbyClient, MembershipStatus } from "../ports/lobby-client.js";
+import type { LobbyClient, Membership, MembershipStatus } from "../ports/lobby-client.js";
 import {
   type MembershipCacheTelemetry,
   type MembershipResolver,
@@ -85,6 +85,41 @@ export class MembershipCache implements MembershipResolver {
     return this.load(gameId);
   }
 
+  /**
+   * Loads, in one Lobby lookup, the rosters of those of `gameIds` neither
+   * cached nor being loaded: a burst of due turns reads the rosters of its
+   * whole batch at once instead of one call per game. Each such game gets a
+   * pending load at once, so a request for it meanwhile joins the lookup.
+   * When this Lobby has no batch lookup, or the lookup fails, each game
+   * falls back to its own per-game load. Never rejects.
+   */
+  async warm(gameIds: readonly string[]): Promise<void> {
+    if (this.options.ttlMs <= 0) {
+      return;
+    }
+    const now = this.now();
+    const missing = [...new Set(gameIds)].filter((gameId) => {
+      const entry = this.entries.get(gameId);
+      return (
+        !this.loads.has(gameId) &&
+        (entry === undefined || now - entry.loadedAt >= this.options.ttlMs)
+      );
+    });
+    if (missing.length === 0) {
+      return;
+    }
+    const lookup = this.options.lobby.lookupMemberships(missing).catch(() => null);
+    for (const gameId of missing) {
+      this.track(
+        gameId,
+        lookup.then((rosters) =>
+          rosters === null ? this.fetchRoster(gameId) : toMembers(rosters.get(gameId) ?? []),
+        ),
+      );
+    }
+    await lookup;
+  }
+
   /** Lobby's hook: drops the roster here and tells the other replicas to drop theirs. */
   invalidate(gameId: string): void {
     this.drop(gameId);
@@ -118,7 +153,15 @@ export class MembershipCache implements MembershipResolver {
     if (pending !== undefined) {
       return pending.promise;
     }
-    const load: Load = { promise: this.fetchRoster(gameId), stale: false };
+    return this.track(gameId, this.fetchRoster(gameId));
+  }
+
+  /** Makes `promise` the pending load of `gameId`: concurrent misses share it; it is stored unless invalidated meanwhile. */
+  private track(
+    gameId: string,
+    promise: Promise<ReadonlyMap<string, MembershipStatus>>,
+  ): Promise<ReadonlyMap<string, MembershipStatus>> {
+    const load: Load = { promise, stale: false };
     this.loads.set(gameId, load);
     load.promise.then(
       (members) => {
@@ -139,16 +182,7 @@ export class MembershipCache implements MembershipResolver {
   }
 
   private async fetchRoster(gameId: string): Promise<ReadonlyMap<string, MembershipStatus>> {
-    const memberships = await this.options.lobby.getMemberships(gameId);
-    const members = new Map<string, MembershipStatus>();
-    for (const membership of memberships) {
-      // Lobby keeps user ids unique; should a roster ever list one twice,
-      // a non-active row wins (fail closed).
-      if (members.get(membership.userId) === undefined || membership.status !== "active") {
-        members.set(membership.userId, membership.status);
-      }
-    }
-    return members;
+    return toMembers(await this.options.lobby.getMemberships(gameId));
   }
 
   private store(gameId: string, entry: Entry): void {
@@ -165,4 +199,16 @@ export class MembershipCache implements MembershipResolver {
       this.entries.delete(oldest.value);
     }
   }
+}
+
+function toMembers(memberships: readonly Membership[]): ReadonlyMap<string, MembershipStatus> {
+  const members = new Map<string, MembershipStatus>();
+  for (const membership of memberships) {
+    // Lobby keeps user ids unique; should a roster ever list one twice,
+    // a non-active row wins (fail closed).
+    if (members.get(membership.userId) === undefined || membership.status !== "active") {
+      members.set(membership.userId, membership.status);
+    }
+  }
+  return members;
 }

@@ -21,6 +21,11 @@ export type ActiveMembersLookup = (
 export interface RuntimeNotifierDeps {
   telemetry: TurnEngineTelemetry;
   activeMembers?: ActiveMembersLookup;
+  /**
+   * Starts loading what {@link ActiveMembersLookup} will need for these games
+   * (their rosters, in one Lobby call); never rejects.
+   */
+  prepareMembers?: (gameIds: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -74,6 +79,14 @@ export class RuntimeNotifier {
    * Lobby cannot answer (a turn never fails because Lobby is down). Asked
    * before the unit of work opens: a transaction never waits for HTTP.
    */
+  /**
+   * Called with a claimed batch of turns, before their engine calls: the
+   * rosters the batch's recipients need are read while the engines work.
+   */
+  prepareRecipients(gameIds: readonly string[]): Promise<void> {
+    return this.deps.prepareMembers?.(gameIds) ?? Promise.resolve();
+  }
+
   async recipients(
     gameId: string,
     mappings: readonly PlayerMapping[],

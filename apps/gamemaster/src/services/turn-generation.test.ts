@@ -301,6 +301,32 @@ describe("recipients of user intents (decision 050)", () => {
     expect(t.notifications.ofType("game.turn.ready")[0]?.recipient_user_ids).toEqual(["user-2"]);
   });
 
+  it("of a claimed batch come from one Lobby lookup, still only the active ones", async () => {
+    const t = setup();
+    t.lobby.lookupSupported = true;
+    for (const gameId of ["g1", "g2", "g3"]) {
+      await seedRunningGame(t.runtimes, gameId);
+    }
+    t.lobby.setRoster("g2", [
+      ["user-1", "Aelinari", "blocked"],
+      ["user-2", "Borg", "active"],
+    ]);
+    const claimed = await t.turnGeneration.claimDue(10);
+    await Promise.all(
+      claimed.map((record) => t.turnGeneration.runClaimed(record, testContext("scheduler"))),
+    );
+    expect(t.lobby.lookups.map((ids) => [...ids].sort())).toEqual([["g1", "g2", "g3"]]);
+    expect(t.lobby.calls).toEqual([]);
+    const recipients = new Map(
+      t.notifications
+        .ofType("game.turn.ready")
+        .map((intent) => [(intent.payload as { game_id: string }).game_id, intent.recipient_user_ids]),
+    );
+    expect(recipients.get("g1")).toEqual(["user-1", "user-2"]);
+    expect(recipients.get("g2")).toEqual(["user-2"]);
+    expect(recipients.size).toBe(3);
+  });
+
   it("fall back to every mapped player when Lobby is unreachable, and the turn still happens", async () => {
     const t = setup();
     t.lobby.failure = new GalaxyError("service_unavailable", "lobby unreachable");

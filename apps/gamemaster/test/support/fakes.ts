@@ -735,7 +735,34 @@ export class FakeLobby implements LobbyClient {
   /** Delay of every answer, so that concurrent misses overlap. */
   delayMs = 0;
 
+  /** Whether this Lobby offers the batch lookup (an older Lobby does not). */
+  lookupSupported = false;
+  /** The game ids of every batch lookup, in call order. */
+  readonly lookups: string[][] = [];
+
   constructor(private readonly unlisted: (gameId: string) => Membership[] = () => []) {}
+
+  async lookupMemberships(gameIds: readonly string[]): Promise<Map<string, Membership[]> | null> {
+    if (!this.lookupSupported) {
+      return null;
+    }
+    this.lookups.push([...gameIds]);
+    const rosters = new Map<string, Membership[]>();
+    for (const gameId of gameIds) {
+      rosters.set(
+        gameId,
+        (this.rosters.get(gameId) ?? this.unlisted(gameId)).map((member) => ({ ...member })),
+      );
+    }
+    const failure = this.failure;
+    if (this.delayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    }
+    if (failure !== undefined) {
+      throw failure;
+    }
+    return rosters;
+  }
 
   setRoster(gameId: string, members: [userId: string, raceName: string, status: string][]): void {
     this.rosters.set(

@@ -128,4 +128,91 @@ describe("HttpLobbyClient", () => {
     // never opens one per call.
     expect(sockets.size).toBeLessThanOrEqual(2);
   });
+
+  describe("lookupMemberships (the batch roster read)", () => {
+    it("reads the rosters of many games in one call; a game Lobby does not know has no entry", async () => {
+      let sent: unknown;
+      handler = (req, res) => {
+        let raw = "";
+        req.on("data", (chunk) => {
+          raw += chunk;
+        });
+        req.on("end", () => {
+          sent = JSON.parse(raw);
+          json(200, {
+            games: [
+              {
+                game_id: "g1",
+                memberships: [
+                  { user_id: "u1", race_name: "Aelinari", status: "active" },
+                  { user_id: "u2", race_name: "Borg", status: "blocked" },
+                ],
+              },
+              { game_id: "g2", memberships: [] },
+            ],
+          })(req, res);
+        });
+      };
+      const rosters = await client.lookupMemberships(["g1", "g2", "g1", "ghost"]);
+      expect(sent).toEqual({ game_ids: ["g1", "g2", "ghost"] });
+      expect(received).toEqual(["/api/v1/internal/memberships/lookup"]);
+      expect(rosters).toEqual(
+        new Map([
+          [
+            "g1",
+            [
+              { userId: "u1", raceName: "Aelinari", status: "active" },
+              { userId: "u2", raceName: "Borg", status: "blocked" },
+            ],
+          ],
+          ["g2", []],
+        ]),
+      );
+      expect(observed).toEqual(["ok"]);
+    });
+
+    it("splits more games than the contract allows per call into several calls", async () => {
+      const asked: number[] = [];
+      handler = (req, res) => {
+        let raw = "";
+        req.on("data", (chunk) => {
+          raw += chunk;
+        });
+        req.on("end", () => {
+          const ids = (JSON.parse(raw) as { game_ids: string[] }).game_ids;
+          asked.push(ids.length);
+          json(200, { games: ids.map((game_id) => ({ game_id, memberships: [] })) })(req, res);
+        });
+      };
+      const ids = Array.from({ length: 1_001 }, (_, index) => `g${index}`);
+      const rosters = await client.lookupMemberships(ids);
+      expect(asked).toEqual([1_000, 1]);
+      expect(rosters?.size).toBe(1_001);
+    });
+
+    it.each([
+      ["a 5xx", json(503, { error: { code: "service_unavailable", message: "db down" } })],
+      ["an unexpected status", json(401, {})],
+      ["invalid JSON", json(200, "<html>")],
+      ["a body without games", json(200, { memberships: [] })],
+      ["a game without game_id", json(200, { games: [{ memberships: [] }] })],
+    ])("maps %s to service_unavailable", async (_name, answer) => {
+      handler = answer;
+      const error = await failure(client.lookupMemberships(["g1"]));
+      expect([error.code, error.status]).toEqual(["service_unavailable", 503]);
+      expect(observed).toEqual(["unavailable"]);
+    });
+
+    it.each([404, 405])(
+      "answers null for a Lobby without the lookup (%i) and does not ask it again for a while",
+      async (status) => {
+        const older = new HttpLobbyClient({ baseUrl: base, timeoutMs: 300 });
+        handler = json(status, { error: { code: "not_found", message: "no such route" } });
+        expect(await older.lookupMemberships(["g1"])).toBeNull();
+        expect(await older.lookupMemberships(["g2"])).toBeNull();
+        expect(received).toEqual(["/api/v1/internal/memberships/lookup"]);
+        await older.close();
+      },
+    );
+  });
 });
