@@ -1,4 +1,5 @@
 import { createEngineStubApp } from "@galaxy/engine-stub";
+import { ERROR_CODES } from "@galaxy/errors";
 import {
   createGmClient,
   createLobbyStubApp,
@@ -350,10 +351,17 @@ describe("apps/rtm-stub conforms to the rtm contracts", () => {
 });
 
 describe("apps/lobby-stub conforms to lobby/lobby-internal-openapi.yaml", () => {
-  it("answers the memberships GM reads (and an unknown game) as declared", async () => {
-    const checker = createResponseChecker(
+  let checker: ResponseChecker;
+
+  beforeAll(async () => {
+    checker = createResponseChecker(
       await validateOpenApi(readYamlDocument(CONTRACT_FILES.lobbyOpenApi)),
+      { errorCodes: ERROR_CODES },
     );
+  });
+
+  /** A lobby stub with game conformance-1 (one active, one blocked, one removed member). */
+  async function lobbyWithRoster() {
     const logger = pino({ level: "silent" });
     const telemetry = new StubTelemetry();
     const gm = createGmClient({
@@ -393,24 +401,66 @@ describe("apps/lobby-stub conforms to lobby/lobby-internal-openapi.yaml", () => 
     }
     await app.request("/api/v1/games/conformance-1/members/user-2/block", { method: "POST" });
     await app.request("/api/v1/games/conformance-1/members/user-3/remove", { method: "POST" });
+    return app;
+  }
 
-    const roster = await app.request("/api/v1/internal/games/conformance-1/memberships");
-    expect(roster.status).toBe(200);
-    const body: unknown = await roster.clone().json();
-    expect(body).toEqual({
-      memberships: expect.arrayContaining([
-        { user_id: "user-1", race_name: "Aelinari", status: "active" },
-        { user_id: "user-2", race_name: "Borg", status: "blocked" },
-        { user_id: "user-3", race_name: "Cylon", status: "removed" },
-      ]),
-    });
+  const roster = [
+    { user_id: "user-1", race_name: "Aelinari", status: "active" },
+    { user_id: "user-2", race_name: "Borg", status: "blocked" },
+    { user_id: "user-3", race_name: "Cylon", status: "removed" },
+  ];
+
+  it("answers the memberships GM reads (and an unknown game) as declared", async () => {
+    const app = await lobbyWithRoster();
+    const answer = await app.request("/api/v1/internal/games/conformance-1/memberships");
+    expect(answer.status).toBe(200);
+    const body: unknown = await answer.clone().json();
+    expect(body).toEqual({ memberships: expect.arrayContaining(roster) });
     expect([
-      ...(await checker.check("internalListGameMemberships", roster)),
+      ...(await checker.check("internalListGameMemberships", answer)),
       ...(await checker.check(
         "internalListGameMemberships",
         await app.request("/api/v1/internal/games/unknown/memberships"),
       )),
       ...(await checker.check("internalHealthz", await app.request("/healthz"))),
     ]).toEqual([]);
+  });
+
+  it("answers the batch lookup (known, unknown and repeated games) as declared", async () => {
+    const app = await lobbyWithRoster();
+    const answer = await app.request(
+      "/api/v1/internal/memberships/lookup",
+      json("POST", { game_ids: ["conformance-1", "unknown", "conformance-1"] }),
+    );
+    expect(answer.status).toBe(200);
+    const body: unknown = await answer.clone().json();
+    expect(body).toEqual({
+      games: [{ game_id: "conformance-1", memberships: expect.arrayContaining(roster) }],
+    });
+    expect(await checker.check("internalLookupMemberships", answer)).toEqual([]);
+  });
+
+  it("refuses a malformed batch lookup with a declared 400 invalid_request", async () => {
+    const app = await lobbyWithRoster();
+    const lookup = (body: string) =>
+      app.request("/api/v1/internal/memberships/lookup", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    const problems: string[] = [];
+    for (const body of [
+      "{not json",
+      "{}",
+      JSON.stringify({ game_ids: [] }),
+      JSON.stringify({ game_ids: Array.from({ length: 1001 }, () => "conformance-1") }),
+      JSON.stringify({ game_ids: ["conformance-1", 7] }),
+      JSON.stringify({ game_ids: [""] }),
+    ]) {
+      const answer = await lookup(body);
+      expect(answer.status, body.slice(0, 40)).toBe(400);
+      problems.push(...(await checker.check("internalLookupMemberships", answer)));
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createHarness } from "../test/harness.js";
+import { MAX_BODY_BYTES, MAX_LOOKUP_BODY_BYTES, MAX_LOOKUP_GAME_IDS } from "./app.js";
 import type { Game } from "./state.js";
 
 const newGame = {
@@ -265,6 +266,143 @@ describe("members REST", () => {
     await request("POST", "/api/v1/games/g1/members/u1/remove");
     expect(fakeGm.callsOf("invalidate")).toEqual([]);
     expect(telemetry.counter("invalidate_calls")).toBe(0);
+  });
+});
+
+describe("batch memberships lookup", () => {
+  const LOOKUP = "/api/v1/internal/memberships/lookup";
+
+  async function threeGames() {
+    const harness = createHarness();
+    await harness.gameWithMembers("g1", [
+      ["u1", "Zorgons"],
+      ["u2", "Humans"],
+      ["u3", "Elves"],
+    ]);
+    await harness.gameWithMembers("g2", [["u4", "Borg"]]);
+    await harness.gameWithMembers("g3", []);
+    await harness.request("POST", "/api/v1/games/g1/members/u2/remove");
+    await harness.request("POST", "/api/v1/games/g1/members/u3/block");
+    return harness;
+  }
+
+  function byGame(body: unknown) {
+    const games = (body as { games: { game_id: string; memberships: unknown[] }[] }).games;
+    return new Map(games.map((game) => [game.game_id, game.memberships]));
+  }
+
+  it("answers every known game once, with the per-game roster, and leaves unknown games out", async () => {
+    const { request } = await threeGames();
+    const response = await request("POST", LOOKUP, {
+      game_ids: ["g1", "nope", "g2", "g1", "g3", "g2"],
+    });
+    expect(response.status).toBe(200);
+    const games = (response.body as { games: { game_id: string }[] }).games;
+    expect(games.map((game) => game.game_id).sort()).toEqual(["g1", "g2", "g3"]);
+    const rosters = byGame(response.body);
+    expect(rosters.get("g1")).toEqual([
+      { user_id: "u1", race_name: "Zorgons", status: "active" },
+      { user_id: "u2", race_name: "Humans", status: "removed" },
+      { user_id: "u3", race_name: "Elves", status: "blocked" },
+    ]);
+    expect(rosters.get("g2")).toEqual([{ user_id: "u4", race_name: "Borg", status: "active" }]);
+    expect(rosters.get("g3")).toEqual([]);
+    for (const gameId of ["g1", "g2", "g3"]) {
+      const single = await request("GET", `/api/v1/internal/games/${gameId}/memberships`);
+      expect(single.body, gameId).toEqual({ memberships: rosters.get(gameId) });
+    }
+  });
+
+  it("answers an empty list when no requested game is known", async () => {
+    const { request } = await threeGames();
+    expect(await request("POST", LOOKUP, { game_ids: ["nope", "gone"] })).toEqual({
+      status: 200,
+      body: { games: [] },
+    });
+  });
+
+  it("counts a batch lookup apart from per-game reads", async () => {
+    const { request, telemetry } = await threeGames();
+    await request("POST", LOOKUP, { game_ids: ["g1", "g2", "g1", "nope"] });
+    expect(telemetry.counter("memberships_lookups")).toBe(1);
+    expect(telemetry.counter("memberships_lookup_games")).toBe(3);
+    expect(telemetry.counter("memberships_reads")).toBe(0);
+    await request("GET", "/api/v1/internal/games/g1/memberships");
+    await request("GET", "/api/v1/internal/games/nope/memberships");
+    expect((await request("GET", "/_stub/metrics")).body).toMatchObject({
+      memberships_reads: 2,
+      memberships_lookups: 1,
+      memberships_lookup_games: 3,
+    });
+    // Lookups are reads: the GM call log (outgoing calls only) gains nothing from them.
+    expect((await request("GET", "/_stub/calls?game_id=g1")).body).toEqual({ calls: [] });
+  });
+
+  it("takes the largest batch GM may send, even past the default body limit", async () => {
+    const { request, gameWithMembers } = createHarness();
+    await gameWithMembers("g7", [["u1", "Zorgons"]]);
+    // GM's game ids run to 128 characters; 999 of them plus one the stub knows.
+    const gameIds = Array.from(
+      { length: MAX_LOOKUP_GAME_IDS - 1 },
+      (_, index) => `g${String(index).padStart(127, "0")}`,
+    );
+    gameIds.splice(500, 0, "g7");
+    expect(JSON.stringify({ game_ids: gameIds }).length).toBeGreaterThan(MAX_BODY_BYTES);
+    expect(await request("POST", LOOKUP, { game_ids: gameIds })).toEqual({
+      status: 200,
+      body: {
+        games: [
+          {
+            game_id: "g7",
+            memberships: [{ user_id: "u1", race_name: "Zorgons", status: "active" }],
+          },
+        ],
+      },
+    });
+  });
+
+  it.each([
+    ["a body that is not JSON", "{not json", "body is not valid JSON"],
+    ["no body", undefined, "game_ids: required"],
+    ["no game_ids", {}, "game_ids: required"],
+    ["an empty game_ids", { game_ids: [] }, "game_ids: must hold at least 1 game id"],
+    [
+      "too many game_ids",
+      { game_ids: Array.from({ length: MAX_LOOKUP_GAME_IDS + 1 }, () => "g1") },
+      "game_ids: must hold at most 1000 game ids",
+    ],
+    ["a game_ids that is not an array", { game_ids: "g1" }, "game_ids:"],
+    ["a non-string id", { game_ids: ["g1", 7] }, "game_ids.1:"],
+    ["an empty id", { game_ids: ["g1", ""] }, "game_ids.1: must not be empty"],
+    ["an id with a NUL", { game_ids: ["g\u0000"] }, "game_ids.0: must not contain NUL"],
+    ["an unknown field", { game_ids: ["g1"], limit: 5 }, 'unknown field "limit"'],
+    [
+      "a body past the lookup limit",
+      { game_ids: ["g1", "x".repeat(MAX_LOOKUP_BODY_BYTES)] },
+      `request body too large (limit ${MAX_LOOKUP_BODY_BYTES} bytes)`,
+    ],
+  ])("refuses %s with invalid_request and changes nothing", async (_name, body, message) => {
+    const { request, telemetry, state } = await threeGames();
+    const before = state.listGames();
+    const response = await request("POST", LOOKUP, body);
+    expect(response.status).toBe(400);
+    const error = (response.body as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe("invalid_request");
+    expect(error.message).toContain(message);
+    expect(state.listGames()).toEqual(before);
+    expect(telemetry.counter("memberships_lookups")).toBe(0);
+    expect(telemetry.counter("memberships_lookup_games")).toBe(0);
+  });
+
+  it("fails like the per-game read when the roster store fails", async () => {
+    const { request, state } = await threeGames();
+    vi.spyOn(state, "memberships").mockImplementation(() => {
+      throw new Error("storage went away");
+    });
+    const single = await request("GET", "/api/v1/internal/games/g1/memberships");
+    const batch = await request("POST", LOOKUP, { game_ids: ["g1", "g2"] });
+    expect(single).toMatchObject({ status: 500, body: { error: { code: "internal_error" } } });
+    expect(batch).toEqual(single);
   });
 });
 

@@ -60,6 +60,19 @@ export const AddMemberSchema = z.strictObject({
   race_name: z.string().trim().min(1).max(64),
 });
 
+/** Most game ids one batch roster lookup may name. */
+export const MAX_LOOKUP_GAME_IDS = 1_000;
+
+/** Body of `POST /api/v1/internal/memberships/lookup`. */
+export const LookupMembershipsSchema = z.strictObject({
+  // Any non-empty string, like the per-game path segment: an id Lobby does not know is simply
+  // left out of the answer, so there is nothing to gain from refusing an unusual one.
+  game_ids: z
+    .array(z.string().min(1, "must not be empty"))
+    .min(1, "must hold at least 1 game id")
+    .max(MAX_LOOKUP_GAME_IDS, `must hold at most ${MAX_LOOKUP_GAME_IDS} game ids`),
+});
+
 const GAME_PATH = /\/games\/([^/]+)/;
 
 // Action endpoints take no body; an empty object is tolerated for clients that always send one.
@@ -69,6 +82,11 @@ const EmptyBodySchema = z.strictObject({});
 export const MAX_BODY_BYTES = 65_536;
 /** Deepest JSON body the stub parses (its own bodies are 1 level). */
 export const MAX_BODY_DEPTH = 8;
+/**
+ * Largest batch roster lookup body: 1000 ids of GM's longest game id (128 characters) come to
+ * about 131 KB, which the default limit would refuse.
+ */
+export const MAX_LOOKUP_BODY_BYTES = 262_144;
 
 /**
  * Reads, bounds and validates a JSON body. Game and member names travel on
@@ -76,21 +94,19 @@ export const MAX_BODY_DEPTH = 8;
  * depth limit checked before parsing, and no NUL or unpaired surrogate in any
  * string — each `400 invalid_request` naming what is wrong.
  */
-async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+async function readBody<T extends z.ZodType>(
+  c: Context,
+  schema: T,
+  maxBytes: number = MAX_BODY_BYTES,
+): Promise<z.infer<T>> {
   const declared = Number(c.req.header("content-length") ?? Number.NaN);
-  if (declared > MAX_BODY_BYTES) {
+  if (declared > maxBytes) {
     c.header("connection", "close");
-    throw new GalaxyError(
-      "invalid_request",
-      `request body too large (limit ${MAX_BODY_BYTES} bytes)`,
-    );
+    throw new GalaxyError("invalid_request", `request body too large (limit ${maxBytes} bytes)`);
   }
   const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) {
-    throw new GalaxyError(
-      "invalid_request",
-      `request body too large (limit ${MAX_BODY_BYTES} bytes)`,
-    );
+  if (Buffer.byteLength(text) > maxBytes) {
+    throw new GalaxyError("invalid_request", `request body too large (limit ${maxBytes} bytes)`);
   }
   if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
     throw jsonTooDeep(MAX_BODY_DEPTH);
@@ -116,7 +132,8 @@ async function readBody<T extends z.ZodType>(c: Context, schema: T): Promise<z.i
 
 /**
  * Builds the lobby stub's Hono app: the game/member REST API, the start and resume flows, the
- * memberships endpoint GM reads, `/healthz`, and the `/_stub/*` test controls.
+ * memberships endpoints GM reads (per game and in batches), `/healthz`, and the `/_stub/*`
+ * test controls.
  */
 export function createLobbyStubApp(deps: LobbyStubAppDeps): Hono {
   const { service, telemetry, logger } = deps;
@@ -205,6 +222,11 @@ export function createLobbyStubApp(deps: LobbyStubAppDeps): Hono {
   app.get("/api/v1/internal/games/:game_id/memberships", (c) =>
     c.json({ memberships: service.memberships(c.req.param("game_id")) }),
   );
+
+  app.post("/api/v1/internal/memberships/lookup", async (c) => {
+    const body = await readBody(c, LookupMembershipsSchema, MAX_LOOKUP_BODY_BYTES);
+    return c.json({ games: service.lookupMemberships(body.game_ids) });
+  });
 
   app.get("/_stub/metrics", (c) => c.json(telemetry.counters()));
 

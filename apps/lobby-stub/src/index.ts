@@ -18,7 +18,14 @@ import { startJobResultsWorker } from "./workers/job-results.js";
 import { startLobbyEventsWorker } from "./workers/lobby-events.js";
 
 export type { LobbyStubAppDeps } from "./app.js";
-export { AddMemberSchema, CreateGameSchema, createLobbyStubApp } from "./app.js";
+export {
+  AddMemberSchema,
+  CreateGameSchema,
+  createLobbyStubApp,
+  LookupMembershipsSchema,
+  MAX_LOOKUP_BODY_BYTES,
+  MAX_LOOKUP_GAME_IDS,
+} from "./app.js";
 export type { LobbyStubConfig } from "./config.js";
 export { ConfigError, loadConfig, parseDurationMs } from "./config.js";
 export type {
@@ -33,6 +40,7 @@ export type {
 export { createGmClient, OP_SOURCE_LOBBY } from "./gm-client.js";
 export type {
   EntryOutcome,
+  GameMemberships,
   IntentPublisher,
   LobbyServiceDeps,
   StartJob,

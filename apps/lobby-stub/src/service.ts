@@ -47,6 +47,12 @@ export interface LobbyServiceDeps {
   now?: () => Date;
 }
 
+/** One game's roster in the answer of a batch lookup. */
+export interface GameMemberships {
+  game_id: string;
+  memberships: Member[];
+}
+
 /** What a stream handler did with one entry (returned for tests and logs). */
 export type EntryOutcome = "applied" | "skipped" | "malformed" | "duplicate";
 
@@ -188,7 +194,29 @@ export class LobbyService {
 
   /** The roster GM reads; unknown game → `not_found`. */
   memberships(gameId: string): Member[] {
+    this.#telemetry.increment("memberships_reads");
     return this.#guard(() => this.#state.memberships(gameId));
+  }
+
+  /**
+   * The batch form of {@link memberships}: the roster of every known game among `gameIds`,
+   * each game once, in request order. Unknown games are left out rather than failing the
+   * batch, since GM reads an absent game like the per-game `not_found` (no members).
+   */
+  lookupMemberships(gameIds: readonly string[]): GameMemberships[] {
+    const unique = [...new Set(gameIds)];
+    this.#telemetry.increment("memberships_lookups");
+    this.#telemetry.increment("memberships_lookup_games", unique.length);
+    const games: GameMemberships[] = [];
+    for (const gameId of unique) {
+      try {
+        games.push({ game_id: gameId, memberships: this.#state.memberships(gameId) });
+      } catch (error) {
+        if (error instanceof StateError && error.kind === "not_found") continue;
+        throw error;
+      }
+    }
+    return games;
   }
 
   /** Adds an active member, then runs the invalidate hook. */

@@ -23,6 +23,11 @@ export const COUNTER_NAMES = [
   "lobby_events_malformed",
   "lobby_events_duplicate",
   "games_finished",
+  // Roster reads GM made: per-game calls, batch calls, and the distinct games the batches named,
+  // so a test can tell one batch warm-up from a read per game.
+  "memberships_reads",
+  "memberships_lookups",
+  "memberships_lookup_games",
 ] as const;
 
 /** One of {@link COUNTER_NAMES}. */

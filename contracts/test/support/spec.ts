@@ -295,6 +295,21 @@ export const LOBBY_OPERATIONS: readonly ExpectedOperation[] = [
   },
 ];
 
+/**
+ * The batch roster read added after the first release (GM warms its membership cache for a
+ * burst of due turns in one call). Frozen from the moment it shipped, like the one above.
+ */
+export const LOBBY_LOOKUP_OPERATIONS: readonly ExpectedOperation[] = [
+  {
+    operationId: "internalLookupMemberships",
+    method: "post",
+    path: "/api/v1/internal/memberships/lookup",
+  },
+];
+
+/** The most game ids one `internalLookupMemberships` request may carry. */
+export const LOBBY_LOOKUP_MAX_GAME_IDS = 1000;
+
 /** docs/reference.md#neighbour-contracts: membership statuses. */
 export const MEMBERSHIP_STATUSES = ["active", "removed", "blocked"] as const;
 
