@@ -38,6 +38,10 @@ async function expectedStats(stack: Stack, game: LobbyGame) {
   });
 }
 
+function lobbyMetrics(stack: Stack): Promise<Record<string, number>> {
+  return expectStatus<Record<string, number>>(200, "GET", `${stack.lobby.url}/_stub/metrics`);
+}
+
 function byUser<T extends { user_id: string }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => a.user_id.localeCompare(b.user_id));
 }
@@ -97,6 +101,14 @@ describe("Lobby ↔ GM", () => {
 
   it("one scheduled turn reaches the lobby's turn and player stats", async () => {
     const stack = stackOf();
+    // A cold roster, as for a burst after the cache's TTL: the turn's intent
+    // then reads it with the batch lookup, not the per-game roster.
+    await expectStatus(
+      204,
+      "POST",
+      `${stack.gm.url}/api/v1/internal/games/${GAME}/memberships/invalidate`,
+    );
+    const before = await lobbyMetrics(stack);
     await makeTurnDue(stack, GAME);
 
     const game = await waitForLobbyGame(stack, GAME, "turn 1", (g) => g.current_turn === 1);
@@ -111,6 +123,18 @@ describe("Lobby ↔ GM", () => {
     const turns = (await engineCalls(stack, GAME)).filter((c) => c.path === "/api/v1/admin/turn");
     expect(turns).toHaveLength(1);
     expect((await engineState(stack, GAME)).turn).toBe(1);
+
+    const intents = (await readStream(stack, "notification:intents")).filter(
+      (e) => e.fields.notification_type === "game.turn.ready" && e.fields.payload_json?.includes(GAME),
+    );
+    expect(intents).toHaveLength(1);
+    expect(JSON.parse(intents[0]?.fields.recipient_user_ids ?? "[]")).toEqual([
+      ANN.user_id,
+      BOB.user_id,
+    ]);
+    const after = await lobbyMetrics(stack);
+    expect(after.memberships_lookups - before.memberships_lookups).toBe(1);
+    expect(after.memberships_reads - before.memberships_reads).toBe(0);
   });
 
   it("removing a member calls the invalidate hook: that user's next command is forbidden", async () => {
