@@ -1,4 +1,5 @@
 import { closePool, createDatabase, createPool } from "@galaxy/postgres";
+import type pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostgresRuntimeRecordStore } from "../src/adapters/postgres/runtime-record-store.js";
 import { schema } from "../src/adapters/postgres/schema.js";
@@ -371,3 +372,69 @@ describe("settleTurns (the settle step's batch statement)", () => {
     });
   });
 });
+
+describe("the claim statements at scale", () => {
+  /**
+   * The plan PostgreSQL picks for the first statement `run` sends: the
+   * store's real statement, captured on its way to the pool and EXPLAINed
+   * (not executed) with the same parameters.
+   */
+  async function planOf(run: (store: PostgresRuntimeRecordStore) => Promise<unknown>) {
+    const sent: { text: string; values: unknown[] }[] = [];
+    const pool = database.pool;
+    const capturing = new Proxy(pool, {
+      get(target, property) {
+        if (property === "query") {
+          return (query: string | pg.QueryConfig, values?: unknown[]) => {
+            const text = typeof query === "string" ? query : query.text;
+            sent.push({ text, values: values ?? (typeof query === "string" ? [] : query.values) ?? [] });
+            return Promise.resolve({ rows: [], rowCount: 0, fields: [], command: "SELECT" });
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    // The store reads the canned empty answer as "nothing claimed".
+    await run(new PostgresRuntimeRecordStore(createDatabase(capturing, schema)));
+    const statement = sent[0];
+    if (statement === undefined) throw new Error("the store sent no statement");
+    const result = await pool.query(`explain ${statement.text}`, statement.values);
+    return result.rows.map((row: Record<string, string>) => row["QUERY PLAN"]).join("\n");
+  }
+
+  beforeEach(async () => {
+    // A burst: 5 000 games due at the same instant, a few with a consumed tick.
+    await database.pool.query(
+      `insert into gamemaster.runtime_records
+         (game_id, status, engine_endpoint, current_image_ref, current_engine_version, turn_schedule,
+          current_turn, next_generation_at, skip_next_tick, engine_health, created_at, updated_at)
+       select 'burst-' || i, 'running', 'http://engine/' || i, 'galaxy/game:1.4.2', '1.4.2',
+              '0 * * * *', 0, $1, i % 1000 = 0, 'healthy', $1, $1
+       from generate_series(1, 5000) as i`,
+      [t0],
+    );
+    await database.pool.query("analyze gamemaster.runtime_records");
+  });
+
+  it("a batch claim reads the earliest due games off the claim index instead of sorting every due row", async () => {
+    const plan = await planOf((store) =>
+      store.claimDue({ now: later(1), limit: 256, owner: "a", leaseExpiresAt: later(15_000) }),
+    );
+    expect(plan).toContain("runtime_records_claim_idx");
+    expect(plan).not.toMatch(/Sort|Seq Scan/);
+  });
+
+  it("the due ticks a forced turn consumed are read off their own index", async () => {
+    const plan = await planOf((store) => store.listDueSkipped(later(1), 256));
+    expect(plan).toContain("runtime_records_skipped_idx");
+    expect(plan).not.toMatch(/Sort|Seq Scan/);
+  });
+
+  it("renewing the leases held reads the leased rows only, not every runtime", async () => {
+    const plan = await planOf((store) => store.renewLeases(["t-1", "t-2"], later(15_000)));
+    expect(plan).toContain("runtime_records_lease_idx");
+    expect(plan).not.toMatch(/Seq Scan/);
+  });
+});
+

@@ -154,7 +154,9 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     return withPostgres("claim due runtime records", async () => {
       // Written in SQL, not with the query builder: a batch returns hundreds
       // of rows and this is the scheduler's hottest statement
-      // (docs/decisions/086-gm-batch-write-path.md).
+      // (docs/decisions/086-gm-batch-write-path.md). The due games come off
+      // runtime_records_claim_idx in claim order, and the update finds them
+      // by primary key, whatever the table's size.
       const result = await this.db.execute<RecordRow>(sql`
         with due as (
           select game_id from gamemaster.runtime_records
@@ -169,7 +171,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
             lease_token = gen_random_uuid()::text,
             lease_expires_at = ${input.leaseExpiresAt.toISOString()}::timestamptz,
             lease_trigger = 'scheduler', updated_at = ${input.now.toISOString()}::timestamptz
-        from due where r.game_id = due.game_id
+        where r.game_id = any(array(select game_id from due))
         returning ${sql.raw(returningColumns("r"))}`);
       // RETURNING has no order; the earliest due first keeps the lag fair.
       return result.rows
