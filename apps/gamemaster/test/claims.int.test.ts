@@ -431,6 +431,19 @@ describe("the claim statements at scale", () => {
     expect(plan).not.toMatch(/Sort|Seq Scan/);
   });
 
+  it("the recovery sweep, with a restarted owner's old leases, reads indexes only", async () => {
+    const plan = await planOf((store) =>
+      store.listExpiredLeases({
+        now: later(1),
+        unleasedBefore: t0,
+        limit: 100,
+        leftBy: { owner: "a", before: later(1) },
+      }),
+    );
+    expect(plan).toContain("runtime_records_lease_idx");
+    expect(plan).not.toMatch(/Seq Scan/);
+  });
+
   it("renewing the leases held reads the leased rows only, not every runtime", async () => {
     const plan = await planOf((store) => store.renewLeases(["t-1", "t-2"], later(15_000)));
     expect(plan).toContain("runtime_records_lease_idx");

@@ -168,6 +168,21 @@ describe("unit of work + outbox", () => {
   });
 });
 
+describe("PostgresOutboxSource.remove", () => {
+  it("deletes exactly the range of the relayed batch, not the rows below it", async () => {
+    await uow.run(async (tx) => {
+      for (let turn = 1; turn <= 10; turn += 1) {
+        tx.outbox.snapshotUpdate(snapshot("g-range", turn));
+      }
+    });
+    const ids = (await source.readBatch(100)).map((row) => row.id);
+    expect(ids).toHaveLength(10);
+    await source.remove(ids.slice(3, 6));
+    const left = (await source.readBatch(100)).map((row) => row.id);
+    expect(left).toEqual([...ids.slice(0, 3), ...ids.slice(6)]);
+  });
+});
+
 describe("OutboxRelay", () => {
   it("publishes every row once, in commit order per stream, with its event_id, then removes it", async () => {
     const ids = await commitTurns("g-order", 5);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { NotificationIntent } from "@galaxy/notificationintent";
-import { lte, sql } from "drizzle-orm";
+import { and, gte, lte, sql } from "drizzle-orm";
 import type { GameFinishedEvent, RuntimeSnapshotUpdate } from "../../ports/lobby-events.js";
 import type { EventOutbox, OutboxBacklog, OutboxRow, OutboxSource } from "../../ports/outbox.js";
 import { encodeGameFinished, encodeIntentEntry, encodeSnapshotUpdate } from "../outbox/encoding.js";
@@ -152,11 +152,20 @@ export class PostgresOutboxSource implements OutboxSource {
       if (ids.length === 0) {
         return;
       }
-      // A batch is a prefix of the id (= commit) order: no row below its last
-      // id can still commit, so "up to the last id" is exactly the batch plus
-      // rows another relay already handled — one range scan, no id list.
-      const last = Math.max(...ids);
-      await this.db.delete(outbox).where(lte(outbox.id, last));
+      // A batch is a contiguous run of the id (= commit) order: no row inside
+      // its range can still commit, so the range is exactly the batch — one
+      // range scan, no id list. Bounded below, too: the index entries of
+      // rows deleted before stay until vacuum, and "up to the last id" would
+      // walk all of them again on every batch of a long burst. A row below
+      // the range is either deleted already or re-read from the table start
+      // after a failed pass (OutboxRelay.relayOnce).
+      let first = Number.POSITIVE_INFINITY;
+      let last = Number.NEGATIVE_INFINITY;
+      for (const id of ids) {
+        first = Math.min(first, id);
+        last = Math.max(last, id);
+      }
+      await this.db.delete(outbox).where(and(gte(outbox.id, first), lte(outbox.id, last)));
     });
   }
 

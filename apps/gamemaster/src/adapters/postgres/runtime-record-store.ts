@@ -281,6 +281,11 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
             input.leftBy === undefined
               ? undefined
               : and(
+                  // Implied by an owner (a lease is taken and released
+                  // whole); said so that this arm, like the first, reads
+                  // the few leased rows off runtime_records_lease_idx
+                  // instead of scanning every runtime on every sweep.
+                  isNotNull(runtimeRecords.leaseToken),
                   eq(runtimeRecords.leaseOwner, input.leftBy.owner),
                   lt(runtimeRecords.updatedAt, input.leftBy.before),
                 ),
