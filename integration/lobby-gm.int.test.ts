@@ -125,7 +125,8 @@ describe("Lobby ↔ GM", () => {
     expect((await engineState(stack, GAME)).turn).toBe(1);
 
     const intents = (await readStream(stack, "notification:intents")).filter(
-      (e) => e.fields.notification_type === "game.turn.ready" && e.fields.payload_json?.includes(GAME),
+      (e) =>
+        e.fields.notification_type === "game.turn.ready" && e.fields.payload_json?.includes(GAME),
     );
     expect(intents).toHaveLength(1);
     expect(JSON.parse(intents[0]?.fields.recipient_user_ids ?? "[]")).toEqual([

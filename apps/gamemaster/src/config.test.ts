@@ -81,6 +81,7 @@ describe("loadConfig", () => {
       maxBodyBytes: 1_048_576,
       instanceId: "gm-7f9c:4242",
       cacheInvalidationChannel: "gm:cache_invalidations",
+      heapGrowingPercent: 50,
     });
   });
 

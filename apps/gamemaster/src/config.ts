@@ -173,6 +173,11 @@ const envSchema = z.object({
   // Age after which entries of the streams GM writes may be trimmed (XADD
   // MINID); 0 = never trim. Go syntax has no days: 168h is 7 days.
   GAMEMASTER_STREAM_RETENTION: duration("168h", { min: 0 }),
+  // V8's old-generation growth per major GC (1 + percent/100); 0 = V8's own
+  // heuristics. 50 holds a burst of 100 000 turns under 200 MB of RSS
+  // (bench/README.md); V8 alone lets the promoted garbage of a long burst
+  // grow the heap to about four times what is live.
+  GAMEMASTER_HEAP_GROWING_PERCENT: integer(50, 0, 1_000),
   GAMEMASTER_OUTBOX_BATCH_SIZE: integer(500, 1, 10_000),
   // Fallback poll of the outbox relay; commits wake it at once (LISTEN/NOTIFY).
   GAMEMASTER_OUTBOX_POLL_INTERVAL: duration("1s", { min: 10 }),
@@ -232,6 +237,8 @@ export interface GameMasterConfig {
    * Redis does not apply key prefixes or database indexes to channels.
    */
   cacheInvalidationChannel: string;
+  /** `GAMEMASTER_HEAP_GROWING_PERCENT`, applied by the process entry (main.ts); 0 = V8's default. */
+  heapGrowingPercent: number;
 }
 
 /** Added to the turn timeout for the default shutdown budget (settling a turn, closing pools). */
@@ -329,6 +336,7 @@ export function loadConfig(
     maxBodyBytes: e.GAMEMASTER_MAX_BODY_BYTES,
     instanceId: e.GAMEMASTER_INSTANCE_ID ?? `${identity.hostname}:${identity.pid}`,
     cacheInvalidationChannel: `${e.GAMEMASTER_REDIS_KEY_PREFIX}${e.GAMEMASTER_CACHE_INVALIDATION_CHANNEL}`,
+    heapGrowingPercent: e.GAMEMASTER_HEAP_GROWING_PERCENT,
   };
 }
 

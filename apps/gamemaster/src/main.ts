@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "./config.js";
+import { applyHeapTuning } from "./heap-tuning.js";
 import { createLogger } from "./logger.js";
 import {
   type GameMasterHandle,
@@ -23,6 +24,7 @@ function readConfig() {
 }
 
 const config = readConfig();
+applyHeapTuning(config);
 const logger = createLogger({ level: config.logLevel, instanceId: config.instanceId });
 
 // Installed before any start-up work. A SIGTERM while migrating (possibly

@@ -387,7 +387,10 @@ describe("the claim statements at scale", () => {
         if (property === "query") {
           return (query: string | pg.QueryConfig, values?: unknown[]) => {
             const text = typeof query === "string" ? query : query.text;
-            sent.push({ text, values: values ?? (typeof query === "string" ? [] : query.values) ?? [] });
+            sent.push({
+              text,
+              values: values ?? (typeof query === "string" ? [] : query.values) ?? [],
+            });
             return Promise.resolve({ rows: [], rowCount: 0, fields: [], command: "SELECT" });
           };
         }
@@ -450,4 +453,3 @@ describe("the claim statements at scale", () => {
     expect(plan).not.toMatch(/Seq Scan/);
   });
 });
-

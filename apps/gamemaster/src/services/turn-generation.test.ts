@@ -320,7 +320,10 @@ describe("recipients of user intents (decision 050)", () => {
     const recipients = new Map(
       t.notifications
         .ofType("game.turn.ready")
-        .map((intent) => [(intent.payload as { game_id: string }).game_id, intent.recipient_user_ids]),
+        .map((intent) => [
+          (intent.payload as { game_id: string }).game_id,
+          intent.recipient_user_ids,
+        ]),
     );
     expect(recipients.get("g1")).toEqual(["user-1", "user-2"]);
     expect(recipients.get("g2")).toEqual(["user-2"]);
