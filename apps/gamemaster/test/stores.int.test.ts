@@ -382,6 +382,27 @@ describe("PostgresPlayerMappingStore", () => {
     expect((await mappings.listByGame("g1")).map((m) => m.userId)).toEqual(["u1"]);
   });
 
+  it("reads the mappings of many games at once, by game then user, none of the others", async () => {
+    for (const gameId of ["g1", "g2", "g3"]) {
+      await records.insert(record(gameId));
+    }
+    const mapping = (gameId: string, userId: string, raceName: string) => ({
+      gameId,
+      userId,
+      raceName,
+      enginePlayerUuid: `${gameId}:${raceName}`,
+      createdAt: t0,
+    });
+    await mappings.insertMany([mapping("g2", "u9", "Z"), mapping("g2", "u1", "A")]);
+    await mappings.insertMany([mapping("g1", "u5", "B"), mapping("g3", "u7", "C")]);
+    expect(await mappings.listByGames(["g2", "g1", "ghost"])).toEqual([
+      mapping("g1", "u5", "B"),
+      mapping("g2", "u1", "A"),
+      mapping("g2", "u9", "Z"),
+    ]);
+    expect(await mappings.listByGames([])).toEqual([]);
+  });
+
   it("refuses mappings of a game without a record", async () => {
     const error = await failure(
       mappings.insertMany([

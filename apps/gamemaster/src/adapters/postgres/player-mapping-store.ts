@@ -1,5 +1,5 @@
 import { GalaxyError } from "@galaxy/errors";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { PlayerMapping } from "../../domain/runtime-record.js";
 import type { PlayerMappingStore } from "../../ports/player-mapping-store.js";
 import type { Database } from "./database.js";
@@ -48,13 +48,29 @@ export class PostgresPlayerMappingStore implements PlayerMappingStore {
     if (gameIds.length === 0) {
       return Promise.resolve([]);
     }
-    return withPostgres("list player mappings of games", async () =>
-      this.db
-        .select()
-        .from(playerMappings)
-        .where(inArray(playerMappings.gameId, [...gameIds]))
-        .orderBy(asc(playerMappings.gameId), asc(playerMappings.userId)),
-    );
+    return withPostgres("list player mappings of games", async () => {
+      // In SQL with one array parameter: the scheduler reads the mappings of
+      // every claimed batch (hundreds of games) here, and the query builder
+      // would spend more on one placeholder per id and on mapping rows than
+      // the query costs (docs/decisions/086-gm-batch-write-path.md).
+      const result = await this.db.execute<{
+        game_id: string;
+        user_id: string;
+        race_name: string;
+        engine_player_uuid: string;
+        created_at: Date | string;
+      }>(sql`
+        select game_id, user_id, race_name, engine_player_uuid, created_at
+        from gamemaster.player_mappings where game_id = any(${sql.param([...gameIds])}::text[])
+        order by game_id, user_id`);
+      return result.rows.map((row) => ({
+        gameId: row.game_id,
+        userId: row.user_id,
+        raceName: row.race_name,
+        enginePlayerUuid: row.engine_player_uuid,
+        createdAt: row.created_at instanceof Date ? row.created_at : new Date(row.created_at),
+      }));
+    });
   }
 
   getByUser(gameId: string, userId: string): Promise<PlayerMapping | null> {
