@@ -11,7 +11,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createIsolatedDatabase, createIsolatedRedis, freePort } from "@galaxy/testkit";
+import {
+  createIsolatedDatabase,
+  createIsolatedRedis,
+  freePort,
+  stopTestServers,
+} from "@galaxy/testkit";
 import { serve } from "@hono/node-server";
 import autocannon from "autocannon";
 import { Hono } from "hono";
@@ -496,4 +501,9 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} finally {
+  // The PostgreSQL and Redis containers of a Docker run go with the bench.
+  await stopTestServers();
+}

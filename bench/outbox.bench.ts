@@ -32,7 +32,7 @@ import {
 } from "@galaxy/gamemaster";
 import { closePool, createDatabase, createPool, runMigrations } from "@galaxy/postgres";
 import { closeRedis, createRedis } from "@galaxy/redisconn";
-import { createIsolatedDatabase, createIsolatedRedis } from "@galaxy/testkit";
+import { createIsolatedDatabase, createIsolatedRedis, stopTestServers } from "@galaxy/testkit";
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -228,4 +228,6 @@ try {
   await closePool(pool).catch(() => undefined);
   await isolation.cleanup();
   await database.drop();
+  // The PostgreSQL and Redis containers of a Docker run go with the bench.
+  await stopTestServers();
 }

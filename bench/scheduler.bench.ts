@@ -15,6 +15,7 @@
  * self-time functions. See README.md for the columns and how to read the ratios.
  */
 import { cpus, loadavg } from "node:os";
+import { stopTestServers } from "@galaxy/testkit";
 import { intList, log, runInterruptCleanups } from "./scheduler/common.js";
 import { topSelfTime } from "./scheduler/cpuprofile.js";
 import { runFloor } from "./scheduler/floor.js";
@@ -179,8 +180,15 @@ for (const [signal, code] of [
 ] as const) {
   process.once(signal, () => {
     killAll();
-    void runInterruptCleanups().finally(() => process.exit(code));
+    void runInterruptCleanups()
+      .then(stopTestServers)
+      .finally(() => process.exit(code));
   });
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} finally {
+  // The PostgreSQL and Redis containers of a Docker run go with the bench.
+  await stopTestServers();
+}

@@ -3,9 +3,11 @@ import { fileURLToPath } from "node:url";
 import {
   assertPostgresReachable,
   assertRedisReachable,
+  redisServerUrl,
   removeStaleContainers,
   vitestGlobalSetup as setup,
   startRedisContainer,
+  stopTestServers,
   TESTKIT_CONTAINER_LABEL,
 } from "@galaxy/testkit";
 import pg from "pg";
@@ -74,6 +76,18 @@ describe("testkit global setup with a Docker engine", () => {
     const after = await testkitContainers();
     expect(after.filter((id) => !before.includes(id))).toEqual([]);
     await expect(assertRedisReachable(redisUrl, 500)).rejects.toThrow(/not reachable/);
+  });
+
+  it("a script using the testkit without the global setup removes its containers with stopTestServers", async () => {
+    vi.stubEnv("GALAXY_TEST_REDIS_URL", "");
+    vi.stubEnv("GALAXY_TEST_DOCKER", "1");
+    vi.stubEnv("DOCKER_HOST", docker.host);
+    const before = await testkitContainers();
+    const url = await redisServerUrl();
+    expect((await testkitContainers()).filter((id) => !before.includes(id))).toHaveLength(1);
+    await stopTestServers();
+    expect((await testkitContainers()).filter((id) => !before.includes(id))).toEqual([]);
+    await expect(assertRedisReachable(url, 500)).rejects.toThrow(/not reachable/);
   });
 
   it("sweeps the containers of a run that died before its teardown, and only those", async () => {

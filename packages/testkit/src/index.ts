@@ -24,6 +24,7 @@ export {
   noDockerMessage,
   postgresServerUrl,
   redisServerUrl,
+  stopTestServers,
 } from "./servers.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { setup as vitestGlobalSetup } from "./vitest-global-setup.js";

@@ -166,3 +166,23 @@ export async function redisServerUrl(): Promise<string> {
   }
   return verifyOnce("redis", explicit ?? DEFAULT_TEST_REDIS_URL, assertRedisReachable);
 }
+
+/**
+ * Stops and removes the PostgreSQL and Redis containers this process started
+ * (none when the servers came from the environment). Vitest runs remove their
+ * containers in the global setup; a script using the testkit on its own (a
+ * benchmark) calls this before it exits, or its containers outlive it.
+ */
+export async function stopTestServers(): Promise<void> {
+  const started = [postgresContainer, redisContainer];
+  postgresContainer = undefined;
+  redisContainer = undefined;
+  verified.clear();
+  await Promise.all(
+    started.map(async (container) => {
+      if (container !== undefined) {
+        await (await container.catch(() => undefined))?.stop();
+      }
+    }),
+  );
+}
