@@ -38,8 +38,20 @@ async function expectedStats(stack: Stack, game: LobbyGame) {
   });
 }
 
-function lobbyMetrics(stack: Stack): Promise<Record<string, number>> {
-  return expectStatus<Record<string, number>>(200, "GET", `${stack.lobby.url}/_stub/metrics`);
+/** The stand-in Lobby's roster reads so far: batch lookups and per-game reads. */
+async function lobbyMetrics(stack: Stack): Promise<{ lookups: number; reads: number }> {
+  const metrics = await expectStatus<Record<string, number | undefined>>(
+    200,
+    "GET",
+    `${stack.lobby.url}/_stub/metrics`,
+  );
+  const { memberships_lookups: lookups, memberships_reads: reads } = metrics;
+  if (lookups === undefined || reads === undefined) {
+    throw new Error(
+      `the lobby stub's metrics lack the roster counters: ${JSON.stringify(metrics)}`,
+    );
+  }
+  return { lookups, reads };
 }
 
 function byUser<T extends { user_id: string }>(items: readonly T[]): T[] {
@@ -134,8 +146,8 @@ describe("Lobby ↔ GM", () => {
       BOB.user_id,
     ]);
     const after = await lobbyMetrics(stack);
-    expect(after.memberships_lookups - before.memberships_lookups).toBe(1);
-    expect(after.memberships_reads - before.memberships_reads).toBe(0);
+    expect(after.lookups - before.lookups).toBe(1);
+    expect(after.reads - before.reads).toBe(0);
   });
 
   it("removing a member calls the invalidate hook: that user's next command is forbidden", async () => {
