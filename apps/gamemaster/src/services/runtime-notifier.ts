@@ -74,12 +74,6 @@ export class RuntimeNotifier {
   }
 
   /**
-   * The user ids a user-audience intent goes to: the mapped players that
-   * Lobby lists as active, or every mapped player when no lookup is wired or
-   * Lobby cannot answer (a turn never fails because Lobby is down). Asked
-   * before the unit of work opens: a transaction never waits for HTTP.
-   */
-  /**
    * Called with a claimed batch of turns, before their engine calls: the
    * rosters the batch's recipients need are read while the engines work.
    */
@@ -87,6 +81,12 @@ export class RuntimeNotifier {
     return this.deps.prepareMembers?.(gameIds) ?? Promise.resolve();
   }
 
+  /**
+   * The user ids a user-audience intent goes to: the mapped players that
+   * Lobby lists as active, or every mapped player when no lookup is wired or
+   * Lobby cannot answer (a turn never fails because Lobby is down). Asked
+   * before the unit of work opens: a transaction never waits for HTTP.
+   */
   async recipients(
     gameId: string,
     mappings: readonly PlayerMapping[],

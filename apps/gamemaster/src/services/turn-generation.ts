@@ -113,8 +113,9 @@ export class TurnGenerationService {
   /**
    * The scheduler's claim of up to `limit` due games (see {@link TurnClaims.due}),
    * with the player mappings of the whole batch read in one query for the
-   * settle step, and the rosters its intents need asked of Lobby in one call. The claim has committed when this resolves: a failed
-   * mappings read only leaves each turn to read its own.
+   * settle step, and the rosters its intents need asked of Lobby in one
+   * call. The claim has committed when this resolves: a failed mappings read
+   * only leaves each turn to read its own.
    */
   async claimDue(limit: number): Promise<RuntimeRecord[]> {
     const claimed = await this.claims.due(limit);

@@ -29,9 +29,8 @@ export interface SchedulerOptions {
 }
 
 /**
- * The scheduler ticker (docs/reference.md#turn-generation). Every `intervalMs` (on whole
- * multiples of it) it claims due
- * running games — one statement for the batch, as many as there are free
+ * The scheduler ticker (docs/reference.md#turn-generation). Every `intervalMs`, on whole
+ * multiples of it, it claims due running games — one statement for the batch, as many as there are free
  * slots, the earliest first (TurnGenerationService.claimDue: no other
  * instance can take them) — and runs each claimed turn in a bounded pool: at
  * most `concurrency` turns in flight. When more games were due than slots
