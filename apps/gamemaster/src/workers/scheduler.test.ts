@@ -85,9 +85,10 @@ describe("SchedulerTicker", () => {
     expect(t.engine.turnCalls()).toBe(0);
     t.clock.advance(50);
 
-    await until(() => t.engine.turnCalls() === 1, 1_000);
-    expect(t.loads).toHaveLength(2);
-    expect((await t.runtimes.get("at-the-minute"))?.currentTurn).toBe(1);
+    await until(async () => (await t.runtimes.get("at-the-minute"))?.currentTurn === 1, 1_000);
+    // Under load the test may advance the clock after one more boundary
+    // tick found nothing: the next boundary is then 52 ms away again, never a minute.
+    expect(t.engine.turnCalls()).toBe(1);
   });
 
   it("keeps at most `concurrency` turns in flight and drains a backlog without waiting for the interval", async () => {
