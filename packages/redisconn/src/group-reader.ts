@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { StreamReaderLogger } from "./reader.js";
+import { assertBlockingConnection, InterruptiblePause } from "./reader-support.js";
 import { fieldsToRecord, type StreamEntry } from "./streams.js";
 
 /** The logging surface the group reader needs; a pino logger satisfies it. */
@@ -129,12 +130,7 @@ export function startGroupReader(options: GroupReaderOptions): GroupReader {
     onClaimPass,
   } = options;
   const claimIntervalMs = options.claimIntervalMs ?? Math.max(1, Math.floor(claimIdleMs / 2));
-  const commandTimeout = redis.options.commandTimeout;
-  if (typeof commandTimeout === "number" && commandTimeout <= blockMs) {
-    throw new Error(
-      `the reader connection's commandTimeout (${commandTimeout} ms) must exceed blockMs (${blockMs} ms)`,
-    );
-  }
+  assertBlockingConnection(redis, blockMs);
   if (consumer.trim() === "" || group.trim() === "") {
     throw new Error("a group reader needs a non-empty group and consumer name");
   }
@@ -145,7 +141,7 @@ export function startGroupReader(options: GroupReaderOptions): GroupReader {
   const context = { stream, group, consumer };
   let stopping = false;
   let reading = false;
-  let wakeUp: (() => void) | undefined;
+  const pauses = new InterruptiblePause();
   let abortCommand: ((err: Error) => void) | undefined;
   // A reconnect may have swallowed the reply of a read that delivered entries to this consumer
   // (ioredis re-sends an unanswered command): look at the own pending entries again.
@@ -183,16 +179,7 @@ export function startGroupReader(options: GroupReaderOptions): GroupReader {
     });
   }
 
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(finish, ms);
-      function finish(): void {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = finish;
-    });
+  const pause = (ms: number): Promise<void> => pauses.wait(ms);
 
   async function ensureGroup(): Promise<void> {
     try {
@@ -405,7 +392,7 @@ export function startGroupReader(options: GroupReaderOptions): GroupReader {
     done: finished,
     stop() {
       stopping = true;
-      wakeUp?.();
+      pauses.interrupt();
       if (reading || redis.status !== "ready") {
         abortCommand?.(new Error("stream group reader stopped"));
         redis.disconnect();

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { assertBlockingConnection, InterruptiblePause } from "./reader-support.js";
 import { fieldsToRecord, type StreamEntry, type StreamOffsetStore } from "./streams.js";
 
 /** The logging surface the reader needs; a pino logger satisfies it. */
@@ -72,27 +73,13 @@ export function startStreamReader(options: StreamReaderOptions): StreamReader {
     logger,
     retryDelayMs = 1_000,
   } = options;
-  const commandTimeout = redis.options.commandTimeout;
-  if (typeof commandTimeout === "number" && commandTimeout <= blockMs) {
-    throw new Error(
-      `the reader connection's commandTimeout (${commandTimeout} ms) must exceed blockMs (${blockMs} ms)`,
-    );
-  }
+  assertBlockingConnection(redis, blockMs);
 
   let stopping = false;
   let reading = false;
-  let wakeUp: (() => void) | undefined;
+  const pauses = new InterruptiblePause();
 
-  const pause = (ms: number): Promise<void> =>
-    new Promise((resolve) => {
-      const timer = setTimeout(finish, ms);
-      function finish(): void {
-        clearTimeout(timer);
-        wakeUp = undefined;
-        resolve();
-      }
-      wakeUp = finish;
-    });
+  const pause = (ms: number): Promise<void> => pauses.wait(ms);
 
   const context = { stream, label };
 
@@ -190,7 +177,7 @@ export function startStreamReader(options: StreamReaderOptions): StreamReader {
     done: finished,
     stop() {
       stopping = true;
-      wakeUp?.();
+      pauses.interrupt();
       if (reading) {
         redis.disconnect();
       }
