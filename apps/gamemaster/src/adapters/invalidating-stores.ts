@@ -6,6 +6,7 @@ import type {
   ClaimDueInput,
   ClaimOneInput,
   CompareAndSetInput,
+  ExpiredLeasesQuery,
   ListRuntimesQuery,
   RuntimeRecordStore,
   TurnSettlement,
@@ -72,12 +73,7 @@ export class InvalidatingRuntimeRecordStore implements RuntimeRecordStore {
     return this.inner.countByStatus();
   }
 
-  listExpiredLeases(input: {
-    now: Date;
-    unleasedBefore: Date;
-    limit: number;
-    leftBy?: { owner: string; before: Date };
-  }): Promise<RuntimeRecord[]> {
+  listExpiredLeases(input: ExpiredLeasesQuery): Promise<RuntimeRecord[]> {
     return this.inner.listExpiredLeases(input);
   }
 

@@ -41,6 +41,15 @@ export interface TurnSettlement {
 }
 
 /** Input of {@link RuntimeRecordStore.claimDue}. */
+/** What {@link RuntimeRecordStore.listExpiredLeases} looks for. */
+export interface ExpiredLeasesQuery {
+  now: Date;
+  unleasedBefore: Date;
+  limit: number;
+  /** The owner of an instance started again under its id, and when it started. */
+  leftBy?: { owner: string; before: Date };
+}
+
 export interface ClaimDueInput {
   now: Date;
   /** At most this many games. */
@@ -143,12 +152,7 @@ export interface RuntimeRecordStore {
    * or not: an instance started again under the same id took none of them,
    * so they are left from its previous life.
    */
-  listExpiredLeases(input: {
-    now: Date;
-    unleasedBefore: Date;
-    limit: number;
-    leftBy?: { owner: string; before: Date };
-  }): Promise<RuntimeRecord[]>;
+  listExpiredLeases(input: ExpiredLeasesQuery): Promise<RuntimeRecord[]>;
   /** Running records due at `now` whose tick a forced turn consumed (`skip_next_tick`). */
   listDueSkipped(now: Date, limit: number): Promise<RuntimeRecord[]>;
   /** Number of records per status (statuses without records are absent). */

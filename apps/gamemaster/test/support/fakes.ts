@@ -33,6 +33,7 @@ import type {
   ClaimDueInput,
   ClaimOneInput,
   CompareAndSetInput,
+  ExpiredLeasesQuery,
   ListRuntimesQuery,
   RuntimeRecordStore,
   TurnSettlement,
@@ -268,12 +269,7 @@ export class MemoryRuntimeStore implements RuntimeRecordStore, PlayerMappingStor
     }
     return held;
   }
-  async listExpiredLeases(input: {
-    now: Date;
-    unleasedBefore: Date;
-    limit: number;
-    leftBy?: { owner: string; before: Date };
-  }): Promise<RuntimeRecord[]> {
+  async listExpiredLeases(input: ExpiredLeasesQuery): Promise<RuntimeRecord[]> {
     return [...this.records.values()]
       .filter((record) =>
         record.leaseToken != null

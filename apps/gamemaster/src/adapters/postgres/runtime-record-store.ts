@@ -20,6 +20,7 @@ import type {
   ClaimDueInput,
   ClaimOneInput,
   CompareAndSetInput,
+  ExpiredLeasesQuery,
   ListRuntimesQuery,
   RuntimeRecordStore,
   TurnSettlement,
@@ -260,12 +261,7 @@ export class PostgresRuntimeRecordStore implements RuntimeRecordStore {
     });
   }
 
-  listExpiredLeases(input: {
-    now: Date;
-    unleasedBefore: Date;
-    limit: number;
-    leftBy?: { owner: string; before: Date };
-  }): Promise<RuntimeRecord[]> {
+  listExpiredLeases(input: ExpiredLeasesQuery): Promise<RuntimeRecord[]> {
     return withPostgres("list expired leases", async () =>
       this.db
         .select()
