@@ -743,21 +743,7 @@ export class FakeLobby implements LobbyClient {
       return null;
     }
     this.lookups.push([...gameIds]);
-    const rosters = new Map<string, Membership[]>();
-    for (const gameId of gameIds) {
-      rosters.set(
-        gameId,
-        (this.rosters.get(gameId) ?? this.unlisted(gameId)).map((member) => ({ ...member })),
-      );
-    }
-    const failure = this.failure;
-    if (this.delayMs > 0) {
-      await new Promise((resolve) => setTimeout(resolve, this.delayMs));
-    }
-    if (failure !== undefined) {
-      throw failure;
-    }
-    return rosters;
+    return this.answer(new Map(gameIds.map((gameId) => [gameId, this.rosterNow(gameId)])));
   }
 
   setRoster(gameId: string, members: [userId: string, raceName: string, status: string][]): void {
@@ -769,11 +755,19 @@ export class FakeLobby implements LobbyClient {
 
   async getMemberships(gameId: string): Promise<Membership[]> {
     this.calls.push(gameId);
-    // The roster as of the call, like a Lobby that read its database before
-    // a slow answer travelled back.
-    const roster = (this.rosters.get(gameId) ?? this.unlisted(gameId)).map((member) => ({
-      ...member,
-    }));
+    return this.answer(this.rosterNow(gameId));
+  }
+
+  /**
+   * The roster as of the call, like a Lobby that read its database before a
+   * slow answer travelled back.
+   */
+  private rosterNow(gameId: string): Membership[] {
+    return (this.rosters.get(gameId) ?? this.unlisted(gameId)).map((member) => ({ ...member }));
+  }
+
+  /** `value` after `delayMs`, or the failure set when the call was made. */
+  private async answer<T>(value: T): Promise<T> {
     const failure = this.failure;
     if (this.delayMs > 0) {
       await new Promise((resolve) => setTimeout(resolve, this.delayMs));
@@ -781,7 +775,7 @@ export class FakeLobby implements LobbyClient {
     if (failure !== undefined) {
       throw failure;
     }
-    return roster;
+    return value;
   }
 }
 
