@@ -9,11 +9,11 @@ import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createIsolatedDatabase, createIsolatedRedis, freePort } from "@galaxy/testkit";
-import pg from "pg";
+import type pg from "pg";
 import { BENCH_DIR, gameIds, log, nextT0, onInterrupt, ROOT, sleep, waitUntil } from "./common.js";
 import { startEngineStub } from "./engine.js";
 import { insertGames, scheduleAll, turnsLogged, turnTimes, verifyGames } from "./games-sql.js";
-import { BENCH_APPLICATION_NAME, Meter } from "./meter.js";
+import { benchPool, Meter } from "./meter.js";
 import { NodeProcess, waitForHttp } from "./processes.js";
 import { type RowResult, summarise } from "./stats.js";
 
@@ -78,13 +78,7 @@ export async function runGameMaster(
   const forget = onInterrupt(async () => {
     await Promise.allSettled([database.drop(), redis.cleanup()]);
   });
-  const sql = new pg.Pool({
-    connectionString: database.url,
-    max: 2,
-    application_name: BENCH_APPLICATION_NAME,
-  });
-  // An interrupted run drops the database under the pool's idle connections.
-  sql.on("error", () => undefined);
+  const sql = benchPool(database.url);
   const ids = gameIds(games);
   const started: NodeProcess[] = [];
   const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "gm-cpu-prof-")) : undefined;

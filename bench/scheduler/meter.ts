@@ -1,12 +1,24 @@
 /** Samples a row's processes and its share of the database and Redis servers around the burst. */
 import { loadavg } from "node:os";
-import type pg from "pg";
+import pg from "pg";
 import type { NodeProcess } from "./processes.js";
 import { cpuByCommand, cpuDelta, cpuSeconds } from "./procstat.js";
 import type { ProcessFigures } from "./stats.js";
 
 /** `application_name` of the bench's own connections, left out of the PostgreSQL figure. */
 export const BENCH_APPLICATION_NAME = "bench-scheduler";
+
+/** The bench's own small pool on a row's database (setup, polling, verification). */
+export function benchPool(url: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 2,
+    application_name: BENCH_APPLICATION_NAME,
+  });
+  // An interrupted run drops the database under the pool's idle connections.
+  pool.on("error", () => undefined);
+  return pool;
+}
 
 /**
  * CPU seconds of the PostgreSQL backends serving `database` (the row's isolated one), by pid.

@@ -6,10 +6,9 @@
 import { resolve } from "node:path";
 import { createIsolatedDatabase } from "@galaxy/testkit";
 import { makeWorkerUtils } from "graphile-worker";
-import pg from "pg";
 import { BENCH_DIR, gameIds, log, nextT0, onInterrupt, sleep, waitUntil } from "./common.js";
 import { startEngineStub } from "./engine.js";
-import { BENCH_APPLICATION_NAME, Meter } from "./meter.js";
+import { benchPool, Meter } from "./meter.js";
 import { NodeProcess } from "./processes.js";
 import { type RowResult, summarise } from "./stats.js";
 
@@ -27,13 +26,7 @@ export async function runPeer(options: PeerOptions): Promise<RowResult> {
   const { games } = options;
   const database = await createIsolatedDatabase(`bench_sched_peer_${games}`);
   const forget = onInterrupt(() => database.drop());
-  const sql = new pg.Pool({
-    connectionString: database.url,
-    max: 2,
-    application_name: BENCH_APPLICATION_NAME,
-  });
-  // An interrupted run drops the database under the pool's idle connections.
-  sql.on("error", () => undefined);
+  const sql = benchPool(database.url);
   const ids = gameIds(games);
   const started: NodeProcess[] = [];
   try {
