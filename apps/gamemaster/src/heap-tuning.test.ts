@@ -31,8 +31,4 @@ describe("applyHeapTuning", () => {
       /GAMEMASTER_HEAP_GROWING_PERCENT/,
     );
   });
-
-  it("the real V8 accepts the flag", () => {
-    expect(applyHeapTuning({ heapGrowingPercent: 50 })).toBe("--heap-growing-percent=50");
-  });
 });
