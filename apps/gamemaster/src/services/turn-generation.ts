@@ -120,12 +120,11 @@ export class TurnGenerationService {
   async claimDue(limit: number): Promise<RuntimeRecord[]> {
     const claimed = await this.claims.due(limit);
     if (claimed.length > 0) {
+      const gameIds = claimed.map((record) => record.gameId);
       // Not awaited: the rosters load while the engines generate.
-      void this.deps.notifier.prepareRecipients(claimed.map((record) => record.gameId));
+      void this.deps.notifier.prepareRecipients(gameIds);
       try {
-        const mappings = await this.deps.playerMappings.listByGames(
-          claimed.map((record) => record.gameId),
-        );
+        const mappings = await this.deps.playerMappings.listByGames(gameIds);
         for (const record of claimed) {
           this.prefetched.set(record.gameId, []);
         }
