@@ -6,6 +6,8 @@
  *
  *   floor  N engine `/admin/turn` calls from a bare keep-alive loop, the best of a few
  *          concurrencies (scheduler/floor.ts);
+ *   writes the floor's loop plus the least database and Redis work GM's guarantees need, on GM's
+ *          schema, no GM code (scheduler/writes-floor.ts);
  *   gm1    one Game Master process as deployed, games inserted in its database (scheduler/gamemaster.ts);
  *   gm3    three Game Master processes on the same database and Redis;
  *   peer   the same turns as graphile-worker jobs with `runAt` T0 (scheduler/peer.ts).
@@ -24,10 +26,11 @@ import { runPeer } from "./scheduler/peer.js";
 import { killAll } from "./scheduler/processes.js";
 import type { RowKey, RowResult } from "./scheduler/stats.js";
 import { markdownTable } from "./scheduler/table.js";
+import { runWritesFloor, writesShapes } from "./scheduler/writes-floor.js";
 
 const SIZES = intList(process.env.BENCH_SIZES, "1000,10000,100000");
 const ROWS = new Set(
-  (process.env.BENCH_ROWS ?? "floor,gm1,gm3,peer").split(",").map((row) => row.trim()),
+  (process.env.BENCH_ROWS ?? "floor,writes,gm1,gm3,peer").split(",").map((row) => row.trim()),
 );
 /** GAMEMASTER_SCHEDULER_CONCURRENCY of every GM process; unset = GM's default. */
 const GM_CONCURRENCY =
@@ -37,6 +40,7 @@ const GM_CONCURRENCY =
 const GM_LOG_LEVEL = process.env.BENCH_GM_LOG_LEVEL || undefined;
 const GM_ENTRY = process.env.BENCH_GM_ENTRY || undefined;
 const FLOOR_CONCURRENCY = intList(process.env.BENCH_FLOOR_CONCURRENCY, "16,64,256");
+const WRITES_SHAPES = writesShapes(process.env.BENCH_WRITES_SHAPES);
 /** graphile-worker's performance-page settings: concurrency 24; its default poll interval. */
 const PEER_CONCURRENCY = Number(process.env.BENCH_PEER_CONCURRENCY ?? 24);
 const PEER_POLL_INTERVAL_MS = Number(process.env.BENCH_PEER_POLL_INTERVAL_MS ?? 2_000);
@@ -52,6 +56,8 @@ async function runRow(row: RowKey, games: number): Promise<RowResult> {
   switch (row) {
     case "floor":
       return runFloor(games, FLOOR_CONCURRENCY, timeoutMs);
+    case "writes":
+      return runWritesFloor(games, WRITES_SHAPES, timeoutMs);
     case "gm1":
     case "gm3": {
       const replicas = row === "gm1" ? 1 : 3;
@@ -103,7 +109,7 @@ function failedRow(row: RowKey, games: number, error: unknown): RowResult {
 }
 
 async function main(): Promise<number> {
-  const rows = (["floor", "gm1", "gm3", "peer"] as const).filter((row) => ROWS.has(row));
+  const rows = (["floor", "writes", "gm1", "gm3", "peer"] as const).filter((row) => ROWS.has(row));
   log(`scheduler benchmark: N = ${SIZES.join(", ")}; rows ${rows.join(", ")}`);
   const loadBefore = loadavg()[0] ?? Number.NaN;
   const results: RowResult[] = [];

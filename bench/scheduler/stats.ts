@@ -1,5 +1,5 @@
 /** The figures of one row, computed the same way from every row's per-turn timestamps. */
-export type RowKey = "floor" | "gm1" | "gm3" | "peer" | "gm1-prof";
+export type RowKey = "floor" | "writes" | "gm1" | "gm3" | "peer" | "gm1-prof";
 
 /** One process of a row, sampled around the burst. */
 export interface ProcessFigures {

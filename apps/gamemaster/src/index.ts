@@ -6,7 +6,7 @@ export {
 } from "./adapters/http/engine-client.js";
 export { MIGRATIONS_FOLDER, MIGRATIONS_SCHEMA } from "./adapters/postgres/migrations.js";
 export { PostgresOutboxCommitListener } from "./adapters/postgres/outbox-commit-listener.js";
-export { PostgresOutboxSource } from "./adapters/postgres/outbox-store.js";
+export { OUTBOX_COMMIT_LOCK_KEY, PostgresOutboxSource } from "./adapters/postgres/outbox-store.js";
 export { schema } from "./adapters/postgres/schema.js";
 export { PostgresUnitOfWork } from "./adapters/postgres/unit-of-work.js";
 export {
