@@ -8,13 +8,14 @@
 import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createIsolatedDatabase, createIsolatedRedis, freePort } from "@galaxy/testkit";
+import { freePort } from "@galaxy/testkit";
 import type pg from "pg";
-import { BENCH_DIR, gameIds, log, nextT0, onInterrupt, ROOT, sleep, waitUntil } from "./common.js";
+import { BENCH_DIR, gameIds, log, nextT0, ROOT, sleep, waitUntil } from "./common.js";
 import { startEngineStub } from "./engine.js";
 import { insertGames, scheduleAll, turnsLogged, turnTimes, verifyGames } from "./games-sql.js";
-import { benchPool, Meter } from "./meter.js";
+import { Meter } from "./meter.js";
 import { NodeProcess, waitForHttp } from "./processes.js";
+import { withRowServers } from "./row-servers.js";
 import { type RowResult, summarise } from "./stats.js";
 
 export interface GameMasterOptions {
@@ -72,95 +73,82 @@ export async function runGameMaster(
   options: GameMasterOptions,
 ): Promise<{ result: RowResult; profilePath?: string }> {
   const { games, replicas } = options;
-  const label = `bench_sched_gm${replicas}_${games}`;
-  const database = await createIsolatedDatabase(label);
-  const redis = await createIsolatedRedis(label);
-  const forget = onInterrupt(async () => {
-    await Promise.allSettled([database.drop(), redis.cleanup()]);
-  });
-  const sql = benchPool(database.url);
-  const ids = gameIds(games);
-  const started: NodeProcess[] = [];
-  const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "gm-cpu-prof-")) : undefined;
-  try {
-    const engine = await startEngineStub(ids);
-    started.push(engine.process);
-    const lobbyPort = await freePort();
-    const lobby = new NodeProcess("lobby", resolve(BENCH_DIR, "scheduler/lobby-server.ts"), {
-      LOBBY_PORT: String(lobbyPort),
-    });
-    started.push(lobby);
-    await waitForHttp(`http://127.0.0.1:${lobbyPort}/healthz`, lobby);
+  return withRowServers(
+    `bench_sched_gm${replicas}_${games}`,
+    async ({ database, redis, sql, started }) => {
+      const ids = gameIds(games);
+      const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "gm-cpu-prof-")) : undefined;
+      const engine = await startEngineStub(ids);
+      started.push(engine.process);
+      const lobbyPort = await freePort();
+      const lobby = new NodeProcess("lobby", resolve(BENCH_DIR, "scheduler/lobby-server.ts"), {
+        LOBBY_PORT: String(lobbyPort),
+      });
+      started.push(lobby);
+      await waitForHttp(`http://127.0.0.1:${lobbyPort}/healthz`, lobby);
 
-    const entry = options.entry ?? resolve(ROOT, "apps/gamemaster/src/main.ts");
-    const gms: NodeProcess[] = [];
-    for (let index = 1; index <= replicas; index += 1) {
-      const port = await freePort();
-      const gm = new NodeProcess(
-        replicas === 1 ? "gamemaster" : `gamemaster ${index}`,
-        entry,
-        {
-          GAMEMASTER_HTTP_PORT: String(port),
-          GAMEMASTER_POSTGRES_URL: database.url,
-          GAMEMASTER_REDIS_URL: redis.url,
-          GAMEMASTER_REDIS_KEY_PREFIX: redis.keyPrefix,
-          GAMEMASTER_LOBBY_BASE_URL: `http://127.0.0.1:${lobbyPort}`,
-          // Never called: no stop or patch happens during a burst.
-          GAMEMASTER_RTM_BASE_URL: "http://127.0.0.1:9",
-          GAMEMASTER_INSTANCE_ID: `bench-gm-${index}`,
-          ...(options.concurrency === undefined
+      const entry = options.entry ?? resolve(ROOT, "apps/gamemaster/src/main.ts");
+      const gms: NodeProcess[] = [];
+      for (let index = 1; index <= replicas; index += 1) {
+        const port = await freePort();
+        const gm = new NodeProcess(
+          replicas === 1 ? "gamemaster" : `gamemaster ${index}`,
+          entry,
+          {
+            GAMEMASTER_HTTP_PORT: String(port),
+            GAMEMASTER_POSTGRES_URL: database.url,
+            GAMEMASTER_REDIS_URL: redis.url,
+            GAMEMASTER_REDIS_KEY_PREFIX: redis.keyPrefix,
+            GAMEMASTER_LOBBY_BASE_URL: `http://127.0.0.1:${lobbyPort}`,
+            // Never called: no stop or patch happens during a burst.
+            GAMEMASTER_RTM_BASE_URL: "http://127.0.0.1:9",
+            GAMEMASTER_INSTANCE_ID: `bench-gm-${index}`,
+            ...(options.concurrency === undefined
+              ? {}
+              : { GAMEMASTER_SCHEDULER_CONCURRENCY: String(options.concurrency) }),
+            ...(options.logLevel === undefined ? {} : { GAMEMASTER_LOG_LEVEL: options.logLevel }),
+            // V8 flags of the GM processes only (e.g. heap tuning experiments).
+            ...(process.env.BENCH_GM_NODE_OPTIONS
+              ? { NODE_OPTIONS: process.env.BENCH_GM_NODE_OPTIONS }
+              : {}),
+          },
+          profileDir === undefined
             ? {}
-            : { GAMEMASTER_SCHEDULER_CONCURRENCY: String(options.concurrency) }),
-          ...(options.logLevel === undefined ? {} : { GAMEMASTER_LOG_LEVEL: options.logLevel }),
-          // V8 flags of the GM processes only (e.g. heap tuning experiments).
-          ...(process.env.BENCH_GM_NODE_OPTIONS
-            ? { NODE_OPTIONS: process.env.BENCH_GM_NODE_OPTIONS }
-            : {}),
-        },
-        profileDir === undefined
-          ? {}
-          : { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] },
-      );
-      gms.push(gm);
-      started.push(gm);
-      // /readyz answers once the migrations ran (replicas wait for each other's migration lock).
-      await waitForHttp(`http://127.0.0.1:${port}/readyz`, gm);
-    }
+            : { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] },
+        );
+        gms.push(gm);
+        started.push(gm);
+        // /readyz answers once the migrations ran (replicas wait for each other's migration lock).
+        await waitForHttp(`http://127.0.0.1:${port}/readyz`, gm);
+      }
 
-    log(`    inserting ${games} runtime records and their player mappings`);
-    await insertGames(sql, engine.url, ids);
-    const t0 = nextT0(1_000);
-    await scheduleAll(sql, t0);
-    const meter = new Meter(gms, engine.process, { sql, name: database.name }, true);
-    await sleep(t0 - Date.now() - 50);
-    await meter.start();
-    await waitForTurns(sql, games, gms, options.timeoutMs);
-    const measured = await meter.stop();
-    const failures = await verifyGames(sql, games);
-    const result: RowResult = {
-      row: options.profile ? "gm1-prof" : replicas === 1 ? "gm1" : "gm3",
-      label: `GM ×${replicas}${options.profile ? " (--cpu-prof)" : ""}`,
-      games,
-      ...summarise(t0, await turnTimes(sql)),
-      ...measured,
-      failures,
-    };
-    // A graceful stop: GM exits 0 and node writes the CPU profile on the way out.
-    await Promise.all(gms.map((gm) => gm.stop(30_000)));
-    const profile =
-      profileDir === undefined
-        ? undefined
-        : readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
-    return profileDir === undefined || profile === undefined
-      ? { result }
-      : { result, profilePath: join(profileDir, profile) };
-  } finally {
-    await Promise.all(started.map((process) => process.stop()));
-    await sql.end().catch(() => undefined);
-    await redis.cleanup().catch(() => undefined);
-    await database
-      .drop()
-      .catch((error: unknown) => log(`could not drop ${database.name}: ${error}`));
-    forget();
-  }
+      log(`    inserting ${games} runtime records and their player mappings`);
+      await insertGames(sql, engine.url, ids);
+      const t0 = nextT0(1_000);
+      await scheduleAll(sql, t0);
+      const meter = new Meter(gms, engine.process, { sql, name: database.name }, true);
+      await sleep(t0 - Date.now() - 50);
+      await meter.start();
+      await waitForTurns(sql, games, gms, options.timeoutMs);
+      const measured = await meter.stop();
+      const failures = await verifyGames(sql, games);
+      const result: RowResult = {
+        row: options.profile ? "gm1-prof" : replicas === 1 ? "gm1" : "gm3",
+        label: `GM ×${replicas}${options.profile ? " (--cpu-prof)" : ""}`,
+        games,
+        ...summarise(t0, await turnTimes(sql)),
+        ...measured,
+        failures,
+      };
+      // A graceful stop: GM exits 0 and node writes the CPU profile on the way out.
+      await Promise.all(gms.map((gm) => gm.stop(30_000)));
+      const profile =
+        profileDir === undefined
+          ? undefined
+          : readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
+      return profileDir === undefined || profile === undefined
+        ? { result }
+        : { result, profilePath: join(profileDir, profile) };
+    },
+  );
 }

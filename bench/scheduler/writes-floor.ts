@@ -9,12 +9,12 @@
 import { resolve } from "node:path";
 import { MIGRATIONS_FOLDER, MIGRATIONS_SCHEMA } from "@galaxy/gamemaster";
 import { runMigrations } from "@galaxy/postgres";
-import { createIsolatedDatabase, createIsolatedRedis } from "@galaxy/testkit";
-import { BENCH_DIR, gameIds, log, nextT0, onInterrupt } from "./common.js";
+import { BENCH_DIR, gameIds, log, nextT0 } from "./common.js";
 import { startEngineStub } from "./engine.js";
 import { insertGames, scheduleAll, turnTimes, verifyGames } from "./games-sql.js";
-import { benchPool, Meter } from "./meter.js";
+import { Meter } from "./meter.js";
 import { NodeProcess } from "./processes.js";
+import { withRowServers } from "./row-servers.js";
 import { type RowResult, summarise } from "./stats.js";
 
 const RUNNER = resolve(BENCH_DIR, "scheduler/writes-floor-runner.ts");
@@ -34,75 +34,62 @@ export function writesShapes(value: string | undefined): WritesShape[] {
 }
 
 async function runShape(games: number, shape: WritesShape, timeoutMs: number): Promise<RowResult> {
-  const label = `bench_sched_writes_${games}`;
-  const database = await createIsolatedDatabase(label);
-  const redis = await createIsolatedRedis(label);
-  const forget = onInterrupt(async () => {
-    await Promise.allSettled([database.drop(), redis.cleanup()]);
-  });
-  const sql = benchPool(database.url);
-  const ids = gameIds(games);
-  const started: NodeProcess[] = [];
-  try {
-    await runMigrations(sql, {
-      migrationsFolder: MIGRATIONS_FOLDER,
-      migrationsSchema: MIGRATIONS_SCHEMA,
-    });
-    const engine = await startEngineStub(ids);
-    started.push(engine.process);
-    await insertGames(sql, engine.url, ids);
-    const runner = new NodeProcess(
-      "writes loop",
-      RUNNER,
-      {
-        WRITES_DATABASE_URL: database.url,
-        WRITES_REDIS_URL: redis.url,
-        WRITES_REDIS_KEY_PREFIX: redis.keyPrefix,
-        WRITES_ENGINE_URL: engine.url,
-        WRITES_GAMES: String(games),
-        WRITES_WORKERS: String(shape.workers),
-        WRITES_BATCH: String(shape.batch),
-      },
-      { talk: true },
-    );
-    started.push(runner);
-    await runner.receive<{ ready: boolean }>(60_000);
-    const t0 = nextT0(1_000);
-    await scheduleAll(sql, t0);
-    const meter = new Meter([runner], engine.process, { sql, name: database.name }, true);
-    await meter.start();
-    runner.send({ t0 });
-    const outcome = await runner.receive<{
-      settled: number;
-      relayed: number;
-      failures: number;
-      firstError?: string;
-    }>(timeoutMs);
-    const measured = await meter.stop();
-    const failures = await verifyGames(sql, games);
-    if (outcome.failures > 0) {
-      failures.push(`${outcome.failures} turns failed (first: ${outcome.firstError ?? "?"})`);
-    }
-    if (outcome.relayed !== games * 2) {
-      failures.push(`${outcome.relayed} outbox rows relayed (expected ${games * 2})`);
-    }
-    return {
-      row: "writes",
-      label: `floor + writes (${shape.workers}×${shape.batch})`,
-      games,
-      ...summarise(t0, await turnTimes(sql)),
-      ...measured,
-      failures,
-    };
-  } finally {
-    await Promise.all(started.map((process) => process.stop()));
-    await sql.end().catch(() => undefined);
-    await redis.cleanup().catch(() => undefined);
-    await database
-      .drop()
-      .catch((error: unknown) => log(`could not drop ${database.name}: ${error}`));
-    forget();
-  }
+  return withRowServers(
+    `bench_sched_writes_${games}`,
+    async ({ database, redis, sql, started }) => {
+      const ids = gameIds(games);
+      await runMigrations(sql, {
+        migrationsFolder: MIGRATIONS_FOLDER,
+        migrationsSchema: MIGRATIONS_SCHEMA,
+      });
+      const engine = await startEngineStub(ids);
+      started.push(engine.process);
+      await insertGames(sql, engine.url, ids);
+      const runner = new NodeProcess(
+        "writes loop",
+        RUNNER,
+        {
+          WRITES_DATABASE_URL: database.url,
+          WRITES_REDIS_URL: redis.url,
+          WRITES_REDIS_KEY_PREFIX: redis.keyPrefix,
+          WRITES_ENGINE_URL: engine.url,
+          WRITES_GAMES: String(games),
+          WRITES_WORKERS: String(shape.workers),
+          WRITES_BATCH: String(shape.batch),
+        },
+        { talk: true },
+      );
+      started.push(runner);
+      await runner.receive<{ ready: boolean }>(60_000);
+      const t0 = nextT0(1_000);
+      await scheduleAll(sql, t0);
+      const meter = new Meter([runner], engine.process, { sql, name: database.name }, true);
+      await meter.start();
+      runner.send({ t0 });
+      const outcome = await runner.receive<{
+        settled: number;
+        relayed: number;
+        failures: number;
+        firstError?: string;
+      }>(timeoutMs);
+      const measured = await meter.stop();
+      const failures = await verifyGames(sql, games);
+      if (outcome.failures > 0) {
+        failures.push(`${outcome.failures} turns failed (first: ${outcome.firstError ?? "?"})`);
+      }
+      if (outcome.relayed !== games * 2) {
+        failures.push(`${outcome.relayed} outbox rows relayed (expected ${games * 2})`);
+      }
+      return {
+        row: "writes",
+        label: `floor + writes (${shape.workers}×${shape.batch})`,
+        games,
+        ...summarise(t0, await turnTimes(sql)),
+        ...measured,
+        failures,
+      };
+    },
+  );
 }
 
 /** The row at every shape; the row is the one with the most turns/s. */
