@@ -8,8 +8,10 @@
  * statement (a lease per game), call every engine at once, then one statement per batch — the
  * guarded settle (lease token and turn as the CAS), one operation-log entry per turn, two outbox
  * rows per turn (the Lobby snapshot and the notification intent) under the outbox's commit-order
- * lock. A relay loop reads the outbox in id order, appends each row to its Redis
- * stream in one pipeline and deletes the batch's id range. Every round trip carries a whole batch.
+ * lock. A relay loop reads the outbox in id order, publishes each stream's rows with Game Master's
+ * relay script (one call per stream and batch, guarded by the stream's high-water mark) and
+ * deletes the batch's id range. Every round trip carries a whole batch; statements are named
+ * (prepared once per connection).
  *
  * Talks to the bench over the IPC channel: sends `{ready: true}`, receives `{t0}`, sleeps until
  * T0, runs the burst, sends `{settled, relayed, failures}` once every turn is settled and every
