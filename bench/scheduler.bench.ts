@@ -24,6 +24,7 @@ import { runFloor } from "./scheduler/floor.js";
 import { runGameMaster } from "./scheduler/gamemaster.js";
 import { runPeer } from "./scheduler/peer.js";
 import { killAll } from "./scheduler/processes.js";
+import { summariseRounds } from "./scheduler/rounds.js";
 import type { RowKey, RowResult } from "./scheduler/stats.js";
 import { markdownTable } from "./scheduler/table.js";
 import { runWritesFloor, writesShapes } from "./scheduler/writes-floor.js";
@@ -44,6 +45,8 @@ const WRITES_SHAPES = writesShapes(process.env.BENCH_WRITES_SHAPES);
 /** graphile-worker's performance-page settings: concurrency 24; its default poll interval. */
 const PEER_CONCURRENCY = Number(process.env.BENCH_PEER_CONCURRENCY ?? 24);
 const PEER_POLL_INTERVAL_MS = Number(process.env.BENCH_PEER_POLL_INTERVAL_MS ?? 2_000);
+/** Rounds of every row per N (the table shows each row's median round). */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1) || 1);
 const PROFILE = process.env.BENCH_PROFILE === "1";
 const PROFILE_SIZE = Number(process.env.BENCH_PROFILE_SIZE ?? 10_000);
 
@@ -113,18 +116,28 @@ async function main(): Promise<number> {
   log(`scheduler benchmark: N = ${SIZES.join(", ")}; rows ${rows.join(", ")}`);
   const loadBefore = loadavg()[0] ?? Number.NaN;
   const results: RowResult[] = [];
+  const roundNotes: string[] = [];
   for (const games of SIZES) {
-    for (const row of rows) {
-      const result = await runRow(row, games).catch((error: unknown) =>
-        failedRow(row, games, error),
-      );
-      results.push(result);
-      // The row's line right away: a long run that dies later still leaves its figures.
-      log(markdownTable([result]).split("\n").at(-1) ?? "");
-      log(
-        `    ${result.label}: ${result.turnsPerSecond.toFixed(0)} turns/s, wall ${result.wallSeconds.toFixed(2)} s${result.failures.length > 0 ? `, FAILED: ${result.failures.join("; ")}` : ""}`,
-      );
+    const rounds: RowResult[][] = [];
+    for (let round = 1; round <= ROUNDS; round += 1) {
+      if (ROUNDS > 1) log(`  N=${games} round ${round} of ${ROUNDS}`);
+      const roundResults: RowResult[] = [];
+      for (const row of rows) {
+        const result = await runRow(row, games).catch((error: unknown) =>
+          failedRow(row, games, error),
+        );
+        roundResults.push(result);
+        // The row's line right away: a long run that dies later still leaves its figures.
+        log(markdownTable([result]).split("\n").at(-1) ?? "");
+        log(
+          `    ${result.label}: ${result.turnsPerSecond.toFixed(0)} turns/s, wall ${result.wallSeconds.toFixed(2)} s${result.failures.length > 0 ? `, FAILED: ${result.failures.join("; ")}` : ""}`,
+        );
+      }
+      rounds.push(roundResults);
     }
+    const summary = summariseRounds(rounds);
+    results.push(...summary.rows);
+    roundNotes.push(...summary.notes);
   }
   let profileSummary: string | undefined;
   if (PROFILE) {
@@ -148,9 +161,17 @@ async function main(): Promise<number> {
   const settings = [
     `GM: GAMEMASTER_SCHEDULER_CONCURRENCY=${GM_CONCURRENCY ?? "default"} per process, every other GAMEMASTER_* at its default${GM_LOG_LEVEL === undefined ? "" : ` but GAMEMASTER_LOG_LEVEL=${GM_LOG_LEVEL}`}`,
     `floor: concurrency ${FLOOR_CONCURRENCY.join("/")}, best shown; peer: graphile-worker concurrency ${PEER_CONCURRENCY}, pollInterval ${PEER_POLL_INTERVAL_MS} ms, localQueue 500, completeJobBatchDelay 0`,
+    ...(ROUNDS > 1
+      ? [
+          `${ROUNDS} rounds of every row per N, one after the other; each row is its median round (by turns/s), every round in the notes`,
+        ]
+      : []),
     `machine: ${cpus().length} cores, node ${process.version}, load average ${loadBefore.toFixed(1)} at start, ${(loadavg()[0] ?? Number.NaN).toFixed(1)} at end`,
   ];
-  const notes = results.flatMap((result) => (result.note === undefined ? [] : [result.note]));
+  const notes = [
+    ...results.flatMap((result) => (result.note === undefined ? [] : [result.note])),
+    ...roundNotes,
+  ];
   process.stdout.write(
     [
       "",

@@ -24,13 +24,18 @@ export interface WritesShape {
   batch: number;
 }
 
-/** "2x128,4x64" → shapes. */
+/** "2x128,4x64" → shapes; anything but a pair of positive integers is left out. */
 export function writesShapes(value: string | undefined): WritesShape[] {
-  return (value ?? "2x128,4x64")
-    .split(",")
-    .map((item) => item.trim().split("x").map(Number))
-    .filter(([workers, batch]) => Number.isInteger(workers) && Number.isInteger(batch))
-    .map(([workers, batch]) => ({ workers: workers as number, batch: batch as number }));
+  const positive = (part: string | undefined) =>
+    /^\d+$/.test(part ?? "") && Number(part) > 0 ? Number(part) : undefined;
+  return (value ?? "2x128,4x64").split(",").flatMap((item) => {
+    const parts = item.trim().split("x");
+    const workers = positive(parts[0]);
+    const batch = positive(parts[1]);
+    return parts.length === 2 && workers !== undefined && batch !== undefined
+      ? [{ workers, batch }]
+      : [];
+  });
 }
 
 async function runShape(games: number, shape: WritesShape, timeoutMs: number): Promise<RowResult> {
