@@ -3,8 +3,8 @@
  * the floor's engine loop plus the batched claim, guarded settle, operation log, outbox and relay
  * (writes-floor-runner.ts), on Game Master's schema (its migrations) and the row's own database
  * and Redis prefix. The best of `BENCH_WRITES_SHAPES` (workers × batch) is the row. No Game
- * Master code runs: the gap between this row and GM ×1 is GM's own cost, the gap between the floor
- * and this row is the guarantees'.
+ * Master service runs (the row borrows GM's migrations and its relay script only): the gap between
+ * this row and GM ×1 is GM's own cost, the gap between the floor and this row the guarantees'.
  */
 import { resolve } from "node:path";
 import { MIGRATIONS_FOLDER, MIGRATIONS_SCHEMA } from "@galaxy/gamemaster";
@@ -103,6 +103,9 @@ export async function runWritesFloor(
   shapes: readonly WritesShape[],
   timeoutMs: number,
 ): Promise<RowResult> {
+  if (shapes.length === 0) {
+    throw new Error("BENCH_WRITES_SHAPES names no workers×batch pair (e.g. 2x128,4x64)");
+  }
   const sweep: RowResult[] = [];
   for (const shape of shapes) {
     log(`  N=${games} floor + durable writes, ${shape.workers} workers × ${shape.batch}`);
