@@ -8,7 +8,7 @@ import { BENCH_DIR, gameIds, log, nextT0 } from "./common.js";
 import { startEngineStub } from "./engine.js";
 import { Meter } from "./meter.js";
 import { NodeProcess } from "./processes.js";
-import { type RowResult, summarise, type TurnTimes } from "./stats.js";
+import { bestOfSweep, type RowResult, summarise, type TurnTimes } from "./stats.js";
 
 const RUNNER = resolve(BENCH_DIR, "scheduler/floor-runner.ts");
 
@@ -60,19 +60,13 @@ export async function runFloor(
   concurrencies: readonly number[],
   timeoutMs: number,
 ): Promise<RowResult> {
-  const sweep: Array<{ concurrency: number; result: RowResult }> = [];
+  const sweep: Array<{ setting: string; result: RowResult }> = [];
   for (const concurrency of concurrencies) {
     log(`  N=${games} floor, concurrency ${concurrency}`);
-    sweep.push({ concurrency, result: await runAt(games, concurrency, timeoutMs) });
+    sweep.push({
+      setting: String(concurrency),
+      result: await runAt(games, concurrency, timeoutMs),
+    });
   }
-  const best = sweep.reduce((a, b) =>
-    b.result.turnsPerSecond > a.result.turnsPerSecond ? b : a,
-  ).result;
-  return {
-    ...best,
-    failures: sweep.flatMap(({ result }) => result.failures.map((f) => `${result.label}: ${f}`)),
-    note: `floor N=${games}, turns/s by concurrency: ${sweep
-      .map(({ concurrency, result }) => `${concurrency} → ${result.turnsPerSecond.toFixed(0)}`)
-      .join(", ")}`,
-  };
+  return bestOfSweep(`floor N=${games}, turns/s by concurrency`, sweep);
 }

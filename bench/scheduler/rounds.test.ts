@@ -1,28 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { median, summariseRounds } from "./rounds.js";
-import type { RowKey, RowResult } from "./stats.js";
-
-function result(row: RowKey, turnsPerSecond: number, failures: string[] = []): RowResult {
-  const none = { name: "", cpuSeconds: 0, peakRssMb: 0 };
-  return {
-    row,
-    label: row,
-    games: 10_000,
-    wallSeconds: 10_000 / turnsPerSecond,
-    turnsPerSecond,
-    lagP50: 0,
-    lagP99: 0,
-    lagMax: 0,
-    turnP50Ms: 0,
-    loadAtT0: 0,
-    loadAtEnd: 0,
-    runners: [none],
-    engine: none,
-    postgresCpuSeconds: 0,
-    redisCpuSeconds: 0,
-    failures,
-  };
-}
+import { result } from "./row-fixture.js";
 
 describe("median", () => {
   it("is the middle value, the lower middle one for an even count, NaN left out", () => {

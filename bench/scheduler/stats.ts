@@ -74,3 +74,23 @@ export function summarise(t0: number, times: TurnTimes) {
     turnP50Ms: percentile(durations, 50),
   };
 }
+
+/**
+ * A row measured at several settings (the floor's concurrencies, the writes row's shapes): the
+ * result with the most turns/s, every setting's failures, and the sweep as a note.
+ */
+export function bestOfSweep(
+  title: string,
+  sweep: ReadonlyArray<{ setting: string; result: RowResult }>,
+): RowResult {
+  const first = sweep[0];
+  if (first === undefined) throw new Error(`${title}: no setting to measure`);
+  const best = sweep.reduce((a, b) => (b.result.turnsPerSecond > a.result.turnsPerSecond ? b : a));
+  return {
+    ...best.result,
+    failures: sweep.flatMap(({ result }) => result.failures.map((f) => `${result.label}: ${f}`)),
+    note: `${title}: ${sweep
+      .map(({ setting, result }) => `${setting} → ${result.turnsPerSecond.toFixed(0)}`)
+      .join(", ")}`,
+  };
+}

@@ -15,7 +15,7 @@ import { insertGames, scheduleAll, turnTimes, verifyGames } from "./games-sql.js
 import { Meter } from "./meter.js";
 import { NodeProcess } from "./processes.js";
 import { withRowServers } from "./row-servers.js";
-import { type RowResult, summarise } from "./stats.js";
+import { bestOfSweep, type RowResult, summarise } from "./stats.js";
 
 const RUNNER = resolve(BENCH_DIR, "scheduler/writes-floor-runner.ts");
 
@@ -106,20 +106,13 @@ export async function runWritesFloor(
   if (shapes.length === 0) {
     throw new Error("BENCH_WRITES_SHAPES names no workers×batch pair (e.g. 2x128,4x64)");
   }
-  const sweep: RowResult[] = [];
+  const sweep: Array<{ setting: string; result: RowResult }> = [];
   for (const shape of shapes) {
     log(`  N=${games} floor + durable writes, ${shape.workers} workers × ${shape.batch}`);
-    sweep.push(await runShape(games, shape, timeoutMs));
+    sweep.push({
+      setting: `${shape.workers}×${shape.batch}`,
+      result: await runShape(games, shape, timeoutMs),
+    });
   }
-  const best = sweep.reduce((a, b) => (b.turnsPerSecond > a.turnsPerSecond ? b : a));
-  return {
-    ...best,
-    failures: sweep.flatMap((result) => result.failures.map((f) => `${result.label}: ${f}`)),
-    note: `floor + writes N=${games}, turns/s by workers × batch: ${sweep
-      .map(
-        (result) =>
-          `${result.label.replace(/.*\((.*)\)/, "$1")} → ${result.turnsPerSecond.toFixed(0)}`,
-      )
-      .join(", ")}`,
-  };
+  return bestOfSweep(`floor + writes N=${games}, turns/s by workers × batch`, sweep);
 }
